@@ -1,0 +1,81 @@
+/**
+ * The two clocks of the mock (PROTOCOL §8).
+ *
+ * - The mock clock decides every lifetime: codes, tokens, sessions, sync progress. Tests and the
+ *   admin API move it (advance, set, freeze).
+ * - The wall clock checks request-JWT timestamps, because clients sign with their own real time even
+ *   after a test has moved the mock clock by weeks.
+ *
+ * This module is the only place that reads the machine's time.
+ */
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const wallClock: Clock = { now: () => Date.now() };
+
+export interface ClockState {
+  now: string;
+  nowMs: number;
+  frozen: boolean;
+  /** How far the mock clock is ahead of the wall clock, in milliseconds. */
+  offsetMs: number;
+}
+
+export class MockClock implements Clock {
+  #offset = 0;
+  #frozenAt: number | undefined;
+  readonly #source: Clock;
+
+  constructor(options: { source?: Clock; start?: number; frozen?: boolean } = {}) {
+    this.#source = options.source ?? wallClock;
+    if (options.start !== undefined) this.#offset = options.start - this.#source.now();
+    if (options.frozen) this.#frozenAt = this.now();
+  }
+
+  now(): number {
+    return this.#frozenAt ?? this.#source.now() + this.#offset;
+  }
+
+  /** Moves the clock forward (or back, with a negative number) by whole or fractional seconds. */
+  advance(seconds: number): ClockState {
+    const ms = Math.round(seconds * 1000);
+    if (this.#frozenAt !== undefined) this.#frozenAt += ms;
+    else this.#offset += ms;
+    return this.state();
+  }
+
+  set(epochMs: number): ClockState {
+    if (this.#frozenAt !== undefined) this.#frozenAt = epochMs;
+    else this.#offset = epochMs - this.#source.now();
+    return this.state();
+  }
+
+  freeze(frozen: boolean): ClockState {
+    if (frozen && this.#frozenAt === undefined) this.#frozenAt = this.now();
+    if (!frozen && this.#frozenAt !== undefined) {
+      this.#offset = this.#frozenAt - this.#source.now();
+      this.#frozenAt = undefined;
+    }
+    return this.state();
+  }
+
+  /** Back to real time, unfrozen. */
+  reset(): ClockState {
+    this.#offset = 0;
+    this.#frozenAt = undefined;
+    return this.state();
+  }
+
+  state(): ClockState {
+    const nowMs = this.now();
+    return {
+      now: new Date(nowMs).toISOString(),
+      nowMs,
+      frozen: this.#frozenAt !== undefined,
+      offsetMs: nowMs - this.#source.now(),
+    };
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Consent: `oauth/authorize` and `oauth/token/reference` hand out a single-use code, a consent page
+ * spends it (approve or deny), and approval yields an authorization code that `oauth/token`
+ * exchanges, with PKCE S256, for tokens.
+ */
+import { createHash } from 'node:crypto';
+import type { CoreContext } from './context.js';
+import { errors } from './errors.js';
+import type { Account, User } from './fixtures.js';
+import { randomId } from './ids.js';
+import type { VerifiedRequest } from './request-jwt.js';
+import { SessionOptionsSchema, type SessionOptions } from './scope.js';
+import { createSession, sessionView } from './sessions.js';
+import type { AppContract, Consent, PreauthorizationCode } from './store.js';
+import { issueTokens, requireAccessToken, revokeFamily } from './tokens.js';
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+export const pkceChallenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+function optionalString(claims: Record<string, unknown>, name: string): string | undefined {
+  const v = claims[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw errors.validation(`${name} must be a string`);
+  return v;
+}
+
+function requiredString(claims: Record<string, unknown>, name: string): string {
+  const v = optionalString(claims, name);
+  if (!v) throw errors.validation(`${name} is required`);
+  return v;
+}
+
+function checkRedirectUri(app: AppContract, uri: string): string {
+  // Any absolute URL will do (mobile apps redirect to custom schemes), unless the contract lists some.
+  if (!URL.canParse(uri)) throw errors.invalidRedirectUri(uri);
+  if (app.redirectUris && !app.redirectUris.includes(uri)) throw errors.invalidRedirectUri(uri);
+  return uri;
+}
+
+function parseSessionOptions(raw: unknown, where: string): SessionOptions {
+  if (raw === undefined || raw === null) return {};
+  const parsed = SessionOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw errors.validation(`${where}${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Trigger bodies put session options at the top level (PROTOCOL §4). */
+export function sessionOptionsFromBody(body: unknown): SessionOptions {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw errors.validation('the body must be a JSON object');
+  const { agent: _agent, ...options } = body as Record<string, unknown>;
+  return parseSessionOptions(options, 'body');
+}
+
+/** `POST oauth/authorize` → `{preauthorization_code, session}` (the session becomes readable on consent). */
+export async function authorize(ctx: CoreContext, { app, claims }: VerifiedRequest, body: unknown) {
+  const challenge = requiredString(claims, 'code_challenge');
+  if (!PKCE_CHALLENGE.test(challenge)) throw errors.validation('code_challenge must be 43 base64url characters');
+  const method = optionalString(claims, 'code_challenge_method') ?? 'S256';
+  if (method !== 'S256') throw errors.validation('code_challenge_method must be S256');
+  const responseType = optionalString(claims, 'response_type');
+  if (responseType !== undefined && responseType !== 'code') throw errors.validation('response_type must be code');
+  const redirectUri = checkRedirectUri(app, requiredString(claims, 'redirect_uri'));
+  const state = optionalString(claims, 'state');
+
+  let reauthConsent: Consent | undefined;
+  if (claims.access_token !== undefined) reauthConsent = requireAccessToken(ctx, app, claims.access_token).consent;
+
+  const actions = body && typeof body === 'object' ? (body as Record<string, unknown>).actions : undefined;
+  const pull = actions && typeof actions === 'object' ? (actions as Record<string, unknown>).pull : undefined;
+  const sessionOptions = parseSessionOptions(pull, 'actions.pull');
+
+  const session = createSession(ctx, app.clientId, undefined, sessionOptions);
+  const code: PreauthorizationCode = {
+    code: randomId(24),
+    kind: 'authorize',
+    clientId: app.clientId,
+    redirectUri,
+    state,
+    codeChallenge: challenge,
+    sessionOptions,
+    consentId: reauthConsent?.consentId,
+    sessionKey: session.key,
+    expiresAt: ctx.clock.now() + ctx.config.ttl.preauthorizationCode * 1000,
+  };
+  ctx.store.preauthorizationCodes.set(code.code, code);
+  return { preauthorization_code: code.code, session: sessionView(session) };
+}
+
+/** `POST oauth/token/reference` → `{reference_code, session}` for the user-reauth and onboard pages. */
+export async function tokenReference(ctx: CoreContext, { app, claims }: VerifiedRequest) {
+  const { consent } = requireAccessToken(ctx, app, claims.access_token);
+  const redirectUri = checkRedirectUri(app, requiredString(claims, 'redirect_uri'));
+  const challenge = optionalString(claims, 'code_challenge');
+  if (challenge !== undefined && !PKCE_CHALLENGE.test(challenge)) {
+    throw errors.validation('code_challenge must be 43 base64url characters');
+  }
+  const session = createSession(ctx, app.clientId, consent.consentId, consent.sessionOptions);
+  const code: PreauthorizationCode = {
+    code: randomId(24),
+    kind: 'user-reauth',
+    clientId: app.clientId,
+    redirectUri,
+    state: optionalString(claims, 'state'),
+    codeChallenge: challenge,
+    consentId: consent.consentId,
+    sessionKey: session.key,
+    expiresAt: ctx.clock.now() + ctx.config.ttl.referenceCode * 1000,
+  };
+  ctx.store.preauthorizationCodes.set(code.code, code);
+  return { reference_code: code.code, session: sessionView(session) };
+}
+
+/** Why a consent page cannot go on; shown as an HTML page (400), since no redirect can be trusted. */
+export class ConsentPageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConsentPageError';
+  }
+}
+
+export type ConsentPage = 'authorize' | 'user-reauth' | 'onboard';
+
+export interface ConsentRequest {
+  code: PreauthorizationCode;
+  app: AppContract;
+  page: ConsentPage;
+  /** Users who could consent (the mock lets the tester pick one). */
+  users: User[];
+  /** The user already bound to the consent (re-authorisation), if any. */
+  boundUser?: User;
+}
+
+/** What a consent page is about; throws ConsentPageError for an unknown, used or expired code. */
+export function consentRequest(ctx: CoreContext, rawCode: unknown, page: ConsentPage): ConsentRequest {
+  const code = typeof rawCode === 'string' ? ctx.store.preauthorizationCodes.get(rawCode) : undefined;
+  if (!code) throw new ConsentPageError('This consent link is not valid.');
+  if (code.usedAt !== undefined) throw new ConsentPageError('This consent link has already been used.');
+  if (ctx.clock.now() >= code.expiresAt) throw new ConsentPageError('This consent link has expired.');
+  const pageFits = page === 'authorize' ? code.kind === 'authorize' : code.kind === 'user-reauth';
+  if (!pageFits) throw new ConsentPageError('This consent link is not valid for this page.');
+  const app = ctx.store.apps.get(code.clientId);
+  if (!app) throw new ConsentPageError('The app that asked for consent is no longer registered.');
+  const consent = code.consentId ? ctx.store.consents.get(code.consentId) : undefined;
+  const boundUser = consent ? ctx.users.get(consent.userId) : undefined;
+  return { code, app, page, users: [...ctx.users.values()], boundUser };
+}
+
+function accountsInScope(user: User, options: SessionOptions | undefined): Account[] {
+  const groups = options?.scope?.serviceGroups;
+  if (!groups?.length) return user.accounts;
+  const picked = user.accounts.filter((a) =>
+    groups.some(
+      (g) => g.id === a.serviceGroupId && (!g.serviceTypes?.length || g.serviceTypes.some((t) => t.id === a.serviceTypeId)),
+    ),
+  );
+  return picked.length ? picked : user.accounts;
+}
+
+function redirect(base: string, params: Record<string, string | undefined>): string {
+  const url = new URL(base);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+export interface ConsentDecision {
+  decision: 'accept' | 'deny';
+  /** Fixture user who consents; the default user when absent. */
+  userId?: string;
+  /** Onboard: the service (type id) being added. */
+  service?: string;
+}
+
+/** Spends the code and returns where the browser goes next (the app's redirect URI). */
+export function decideConsent(ctx: CoreContext, request: ConsentRequest, { decision, userId, service }: ConsentDecision) {
+  const { code, app, page } = request;
+  const now = ctx.clock.now();
+  const user = request.boundUser ?? ctx.users.get(userId ?? ctx.config.defaultUser);
+  if (decision === 'accept' && !user) throw new ConsentPageError(`There is no user "${userId ?? ctx.config.defaultUser}".`);
+  code.usedAt = now;
+
+  if (decision === 'deny') {
+    return redirect(code.redirectUri, {
+      success: 'false',
+      errorCode: 'ConsentDenied',
+      errorMessage: 'The user did not give consent',
+      state: code.state,
+    });
+  }
+
+  const consent: Consent = code.consentId
+    ? (ctx.store.consents.get(code.consentId) as Consent)
+    : {
+        consentId: randomId(16),
+        clientId: app.clientId,
+        userId: user!.id,
+        accountReferences: accountsInScope(user!, code.sessionOptions).map((a) => a.reference),
+        sessionOptions: code.sessionOptions,
+        createdAt: now,
+      };
+  ctx.store.consents.set(consent.consentId, consent);
+  const session = code.sessionKey ? ctx.store.sessions.get(code.sessionKey) : undefined;
+  if (session) session.consentId = consent.consentId;
+
+  let accountReference = consent.accountReferences[0];
+  if (page === 'onboard' && service !== undefined) {
+    const match = user!.accounts.find((a) => String(a.serviceTypeId) === service);
+    if (match) {
+      if (!consent.accountReferences.includes(match.reference)) consent.accountReferences.push(match.reference);
+      accountReference = match.reference;
+    }
+  }
+
+  let authorizationCode: string | undefined;
+  if (code.codeChallenge && page !== 'onboard') {
+    authorizationCode = randomId(24);
+    ctx.store.authorizationCodes.set(authorizationCode, {
+      code: authorizationCode,
+      clientId: app.clientId,
+      consentId: consent.consentId,
+      redirectUri: code.redirectUri,
+      codeChallenge: code.codeChallenge,
+      expiresAt: now + ctx.config.ttl.authorizationCode * 1000,
+    });
+  }
+  return redirect(code.redirectUri, { success: 'true', state: code.state, code: authorizationCode, accountReference });
+}
+
+/** The `authorization_code` grant. */
+export async function exchangeCode(ctx: CoreContext, { app, claims }: VerifiedRequest, jku: string) {
+  const codeValue = requiredString(claims, 'code');
+  const verifier = requiredString(claims, 'code_verifier');
+  const code = ctx.store.authorizationCodes.get(codeValue);
+  const now = ctx.clock.now();
+  if (!code || code.clientId !== app.clientId) throw errors.invalidGrant('The authorization code is invalid');
+  if (code.usedAt !== undefined) {
+    // A replayed code may be stolen: what it produced stops working (RFC 6749 §4.1.2).
+    if (code.family) revokeFamily(ctx, code.family);
+    throw errors.invalidGrant('The authorization code has already been used');
+  }
+  if (now >= code.expiresAt) throw errors.invalidGrant('The authorization code has expired');
+  const redirectUri = optionalString(claims, 'redirect_uri');
+  if (redirectUri !== undefined && redirectUri !== code.redirectUri) throw errors.invalidRedirectUri(redirectUri);
+  if (!PKCE_VERIFIER.test(verifier) || pkceChallenge(verifier) !== code.codeChallenge) {
+    throw errors.invalidGrant('The code_verifier does not match the code_challenge');
+  }
+  const consent = ctx.store.consents.get(code.consentId);
+  if (!consent || consent.revokedAt !== undefined) throw errors.invalidGrant('The consent behind this code was withdrawn');
+  code.usedAt = now;
+  const issued = await issueTokens(ctx, app, consent, jku);
+  code.family = issued.refresh.family;
+  return issued;
+}

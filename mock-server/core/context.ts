@@ -1,0 +1,17 @@
+import type { Clock, MockClock } from './clock.js';
+import type { MockConfig } from './config.js';
+import type { User } from './fixtures.js';
+import type { SigningKey } from './keys.js';
+import type { Store } from './store.js';
+
+/** What every core rule reads: configuration, the two clocks, the store, the signing key, users. */
+export interface CoreContext {
+  config: MockConfig;
+  /** The mock clock: every lifetime. */
+  clock: MockClock;
+  /** The real clock: request-JWT timestamps only. */
+  wallClock: Clock;
+  store: Store;
+  keys: SigningKey;
+  users: Map<string, User>;
+}

@@ -1,0 +1,83 @@
+/**
+ * Fixtures on disk: app contracts (`apps/*.json` + PEM) and users (`users/<id>/user.json`).
+ * Validated at start; errors name the file and the field.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AppContractConfigSchema, ConfigError, type AppContractConfig } from './config.js';
+
+export const AccountSchema = z
+  .object({
+    id: z.string().min(1),
+    reference: z.string().min(1),
+    type: z.enum(['USER', 'ADMIN', 'SAMPLE', 'OTHER']),
+    createdDate: z.number().int(),
+    updatedDate: z.number().int(),
+    serviceGroupId: z.number().int(),
+    serviceGroupName: z.string().min(1),
+    serviceTypeId: z.number().int(),
+    serviceTypeName: z.string().min(1),
+    serviceTypeReference: z.string().min(1),
+    sourceId: z.number().int(),
+    username: z.string().optional(),
+    sample: z.boolean().optional(),
+  })
+  .passthrough();
+export type Account = z.infer<typeof AccountSchema>;
+
+export const UserSchema = z.object({
+  id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  name: z.string().min(1),
+  accounts: z.array(AccountSchema).min(1),
+});
+export type User = z.infer<typeof UserSchema>;
+
+function describe(issues: z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Fixture ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** `apps/*.json`; each names its public key file (`publicKeyFile`, relative) or embeds `publicKey`. */
+export function loadAppFixtures(fixturesDir: string): AppContractConfig[] {
+  const dir = join(fixturesDir, 'apps');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const file = join(dir, f);
+      const raw = readJson(file) as Record<string, unknown>;
+      if (typeof raw.publicKeyFile === 'string') {
+        const keyFile = join(dir, raw.publicKeyFile);
+        if (!existsSync(keyFile)) throw new ConfigError(`Fixture ${file}: publicKeyFile: ${keyFile} does not exist`);
+        raw.publicKey = readFileSync(keyFile, 'utf8');
+        delete raw.publicKeyFile;
+      }
+      const parsed = AppContractConfigSchema.safeParse(raw);
+      if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
+      return parsed.data;
+    });
+}
+
+/** `users/<id>/user.json`, each checked against the account shape digi.me clients need. */
+export function loadUserFixtures(fixturesDir: string): User[] {
+  const dir = join(fixturesDir, 'users');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'user.json')))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((d) => {
+      const file = join(dir, d.name, 'user.json');
+      const parsed = UserSchema.safeParse(readJson(file));
+      if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
+      return parsed.data;
+    });
+}

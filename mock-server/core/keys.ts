@@ -1,0 +1,80 @@
+/**
+ * The server's signing key: RSA (2048 bits or more), PS512, with a stable `kid` (the RFC 7638
+ * thumbprint of the public key). It lives in a PEM file so that a restart keeps the key and tokens
+ * issued before it still verify. Signing runs on libuv's thread pool (`crypto.sign` with a
+ * callback), so the event loop keeps serving while RSA does its work.
+ */
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+
+export interface ServerJwk extends JWK {
+  kid: string;
+  pem: string;
+  kty: 'RSA';
+  n: string;
+  e: string;
+  alg: 'PS512';
+  use: 'sig';
+}
+
+const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+export class SigningKey {
+  private constructor(
+    readonly privateKey: KeyObject,
+    readonly publicKey: KeyObject,
+    readonly kid: string,
+    readonly jwk: ServerJwk,
+  ) {}
+
+  static async fromPem(pem: string): Promise<SigningKey> {
+    const privateKey = createPrivateKey(pem);
+    if (privateKey.asymmetricKeyType !== 'rsa') throw new Error('The signing key must be an RSA key');
+    const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw new Error(`The signing key must have at least 2048 bits, it has ${bits}`);
+    const publicKey = createPublicKey(privateKey);
+    const exported = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+    const kid = await calculateJwkThumbprint({ kty: 'RSA', n: exported.n, e: exported.e }, 'sha256');
+    const pem64 = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    return new SigningKey(privateKey, publicKey, kid, {
+      kid,
+      pem: pem64,
+      kty: 'RSA',
+      n: exported.n,
+      e: exported.e,
+      alg: 'PS512',
+      use: 'sig',
+    });
+  }
+
+  static generatePem(modulusLength = 2048): string {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength });
+    return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  }
+
+  /** Reads the key file, or creates it (mode 0600) with a new key when it does not exist. */
+  static async loadOrCreate(file: string): Promise<SigningKey> {
+    if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, SigningKey.generatePem(), { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    }
+    return SigningKey.fromPem(readFileSync(file, 'utf8'));
+  }
+
+  /** A compact JWS, PS512, header `{alg, typ, kid, jku?}`. No exp/nbf: lifetimes live in the payload. */
+  signJws(payload: object, jku?: string): Promise<string> {
+    const header = jku ? { alg: 'PS512', typ: 'JWT', kid: this.kid, jku } : { alg: 'PS512', typ: 'JWT', kid: this.kid };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+    return new Promise((resolveSig, reject) => {
+      sign(
+        'sha512',
+        Buffer.from(input),
+        { key: this.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 },
+        (err, signature) => (err ? reject(err) : resolveSig(`${input}.${signature.toString('base64url')}`)),
+      );
+    });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Session options (PROTOCOL §4): what a data session returns. Parsed once here from the wire, so
+ * every later rule works on a checked value.
+ */
+import { z } from 'zod';
+
+const ServiceObjectType = z.object({ id: z.number().int() }).passthrough();
+const ServiceType = z
+  .object({ id: z.number().int(), serviceObjectTypes: z.array(ServiceObjectType).optional() })
+  .passthrough();
+const ServiceGroup = z.object({ id: z.number().int(), serviceTypes: z.array(ServiceType).optional() }).passthrough();
+
+const TimeRange = z.union([
+  z.object({ last: z.string().regex(/^\d+[dmy]$/, 'must look like "30d", "6m" or "1y"') }).strict(),
+  z
+    .object({ from: z.number().nonnegative().optional(), to: z.number().nonnegative().optional() })
+    .strict(),
+]);
+
+export const ScopeSchema = z
+  .object({
+    timeRanges: z.array(TimeRange).optional(),
+    serviceGroups: z.array(ServiceGroup).optional(),
+    criteria: z.array(z.unknown()).optional(),
+  })
+  .passthrough();
+
+export const SessionOptionsSchema = z
+  .object({
+    scope: ScopeSchema.optional(),
+    limits: z.object({ duration: z.object({ sourceFetch: z.number().optional() }).passthrough().optional() }).passthrough().optional(),
+    sourceFetch: z.boolean().optional(),
+    sourceFetchFilter: z.unknown().optional(),
+  })
+  .passthrough();
+
+export type Scope = z.infer<typeof ScopeSchema>;
+export type SessionOptions = z.infer<typeof SessionOptionsSchema>;

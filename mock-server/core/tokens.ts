@@ -1,0 +1,156 @@
+/**
+ * Access and refresh tokens: PS512 JWS values whose life is decided here, by the mock clock and
+ * the store, never by the token's own claims (PROTOCOL §8: server-signed JWS carry no exp/nbf).
+ */
+import { decodeJwt } from 'jose';
+import type { CoreContext } from './context.js';
+import { errors } from './errors.js';
+import { randomId } from './ids.js';
+import type { AppContract, Consent, TokenRecord } from './store.js';
+
+/** The payload of the `token` JWS that `oauth/token` answers with (PROTOCOL §3). */
+export interface TokenPayload {
+  access_token: { value: string; expires_on: number };
+  refresh_token: { value: string; expires_on: number };
+  sub: string;
+  consentid: string;
+  identifier: { id: string };
+  token_type: 'Bearer';
+}
+
+const toSeconds = (ms: number) => Math.floor(ms / 1000);
+
+export function lifetimes(ctx: CoreContext, app: AppContract) {
+  return {
+    accessMs: (app.ttl?.accessToken ?? ctx.config.ttl.accessToken) * 1000,
+    refreshMs: (app.ttl?.refreshToken ?? ctx.config.ttl.refreshToken) * 1000,
+  };
+}
+
+async function mintToken(
+  ctx: CoreContext,
+  kind: TokenRecord['kind'],
+  consent: Consent,
+  expiresAt: number,
+  family: string,
+): Promise<TokenRecord> {
+  const jti = randomId(18);
+  const issuedAt = ctx.clock.now();
+  const value = await ctx.keys.signJws({
+    jti,
+    token_type: kind === 'access' ? 'access_token' : 'refresh_token',
+    client_id: consent.clientId,
+    consentid: consent.consentId,
+    sub: consent.userId,
+    iat: toSeconds(issuedAt),
+  });
+  const record: TokenRecord = {
+    jti,
+    kind,
+    value,
+    clientId: consent.clientId,
+    consentId: consent.consentId,
+    userId: consent.userId,
+    issuedAt,
+    expiresAt,
+    family,
+  };
+  ctx.store.tokens.set(jti, record);
+  return record;
+}
+
+async function tokenResponse(
+  ctx: CoreContext,
+  consent: Consent,
+  access: TokenRecord,
+  refresh: TokenRecord,
+  jku: string,
+): Promise<string> {
+  const payload: TokenPayload = {
+    access_token: { value: access.value, expires_on: toSeconds(access.expiresAt) },
+    refresh_token: { value: refresh.value, expires_on: toSeconds(refresh.expiresAt) },
+    sub: consent.userId,
+    consentid: consent.consentId,
+    identifier: { id: consent.userId },
+    token_type: 'Bearer',
+  };
+  return ctx.keys.signJws(payload, jku);
+}
+
+/** A new access and refresh token for a consent (the code exchange). */
+export async function issueTokens(ctx: CoreContext, app: AppContract, consent: Consent, jku: string) {
+  const { accessMs, refreshMs } = lifetimes(ctx, app);
+  const now = ctx.clock.now();
+  const family = randomId(18);
+  const [access, refresh] = await Promise.all([
+    mintToken(ctx, 'access', consent, now + accessMs, family),
+    mintToken(ctx, 'refresh', consent, now + refreshMs, family),
+  ]);
+  return { token: await tokenResponse(ctx, consent, access, refresh, jku), access, refresh };
+}
+
+/** The stored record behind a presented value, if it is live: known, same value, unexpired, unrevoked. */
+function liveRecord(ctx: CoreContext, kind: TokenRecord['kind'], app: AppContract, value: unknown) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 8192) return undefined;
+  let jti: unknown;
+  try {
+    jti = decodeJwt(value).jti;
+  } catch {
+    return undefined;
+  }
+  const record = typeof jti === 'string' ? ctx.store.tokens.get(jti) : undefined;
+  if (!record || record.value !== value || record.kind !== kind || record.clientId !== app.clientId) return undefined;
+  return record;
+}
+
+function liveConsent(ctx: CoreContext, record: TokenRecord): Consent | undefined {
+  const consent = ctx.store.consents.get(record.consentId);
+  return consent && consent.revokedAt === undefined ? consent : undefined;
+}
+
+/** The consent an access token stands for, or 401 InvalidToken (access_token). */
+export function requireAccessToken(ctx: CoreContext, app: AppContract, value: unknown) {
+  const record = liveRecord(ctx, 'access', app, value);
+  const now = ctx.clock.now();
+  if (!record || record.revokedAt !== undefined || now >= record.expiresAt) throw errors.invalidAccessToken();
+  const consent = liveConsent(ctx, record);
+  if (!consent) throw errors.invalidAccessToken();
+  return { token: record, consent };
+}
+
+/** Revokes every refresh and access token of a refresh-token family. */
+export function revokeFamily(ctx: CoreContext, family: string): number {
+  const now = ctx.clock.now();
+  let count = 0;
+  for (const t of ctx.store.tokens.values()) {
+    if (t.family === family && t.revokedAt === undefined) {
+      t.revokedAt = now;
+      count++;
+    }
+  }
+  return count;
+}
+
+/** The refresh grant, under the configured refresh policy (PROTOCOL §6, §8). */
+export async function refreshTokens(ctx: CoreContext, app: AppContract, value: unknown, jku: string) {
+  const record = liveRecord(ctx, 'refresh', app, value);
+  const now = ctx.clock.now();
+  if (!record || record.revokedAt !== undefined || now >= record.expiresAt) throw errors.invalidRefreshToken();
+  if (record.rotatedAt !== undefined) {
+    if (ctx.config.refreshPolicy === 'rotate-detect-reuse') revokeFamily(ctx, record.family);
+    throw errors.invalidRefreshToken();
+  }
+  const consent = liveConsent(ctx, record);
+  if (!consent) throw errors.invalidRefreshToken();
+
+  const { accessMs } = lifetimes(ctx, app);
+  const rotate = ctx.config.refreshPolicy !== 'keep';
+  // Marked before any await, so two concurrent refreshes with one rotating token cannot both win.
+  if (rotate) record.rotatedAt = now;
+  const [access, refresh] = await Promise.all([
+    mintToken(ctx, 'access', consent, now + accessMs, record.family),
+    // A rotated refresh token expires when the old one would have.
+    rotate ? mintToken(ctx, 'refresh', consent, record.expiresAt, record.family) : record,
+  ]);
+  return { token: await tokenResponse(ctx, consent, access, refresh, jku), access, refresh };
+}

@@ -1,0 +1,68 @@
+/**
+ * The control plane real digi.me lacks (`/__admin`): the mock clock, app registration, health.
+ * Served on the same port, to loopback peers only unless `admin.allowRemote` is set.
+ */
+import { z } from 'zod';
+import { AppContractConfigSchema } from '../core/config.js';
+import { DigimeError } from '../core/errors.js';
+import { jsonBody } from './body.js';
+import type { Route, RouteContext } from './router.js';
+import { json } from './types.js';
+
+export const ADMIN_PREFIX = '/__admin';
+
+/** Parses an admin body with a schema; a bad body is ValidationErrors 400 naming the field. */
+function parse<T extends z.ZodType>(schema: T, ctx: RouteContext): z.infer<T> {
+  const result = schema.safeParse(jsonBody(ctx.req) ?? {});
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new DigimeError('ValidationErrors', `Parameter validation errors: ${detail}`, 400);
+  }
+  return result.data;
+}
+
+const ClockChange = z
+  .object({
+    /** Seconds to move the clock by (negative moves it back). */
+    advance: z.number().finite().optional(),
+    /** An ISO 8601 time to set the clock to. */
+    set: z.iso.datetime({ offset: true }).optional(),
+    freeze: z.boolean().optional(),
+    reset: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c).length > 0, { message: 'give advance, set, freeze or reset' });
+
+export const adminRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: `${ADMIN_PREFIX}/health`,
+    handler: ({ authority }) => json(200, { status: 'ok', kid: authority.keys.kid, apps: authority.store.apps.size }),
+  },
+  {
+    method: 'GET',
+    path: `${ADMIN_PREFIX}/clock`,
+    handler: ({ authority }) => json(200, authority.clock.state()),
+  },
+  {
+    method: 'POST',
+    path: `${ADMIN_PREFIX}/clock`,
+    handler: (ctx) => {
+      const change = parse(ClockChange, ctx);
+      const { clock } = ctx.authority;
+      if (change.reset) clock.reset();
+      if (change.set !== undefined) clock.set(Date.parse(change.set));
+      if (change.advance !== undefined) clock.advance(change.advance);
+      if (change.freeze !== undefined) clock.freeze(change.freeze);
+      return json(200, clock.state());
+    },
+  },
+  {
+    method: 'POST',
+    path: `${ADMIN_PREFIX}/apps`,
+    handler: (ctx) => {
+      const app = ctx.authority.registerApp(parse(AppContractConfigSchema, ctx));
+      return json(201, { clientId: app.clientId, appId: app.appId, contractId: app.contractId, name: app.name });
+    },
+  },
+];

@@ -1,0 +1,32 @@
+/**
+ * One function from a WireRequest to a WireResponse, over every route the mock serves. Express
+ * and msw both call it, so the two transports cannot drift apart.
+ */
+import type { Authority } from '../core/authority.js';
+import { DigimeError } from '../core/errors.js';
+import { ADMIN_PREFIX, adminRoutes } from './admin.js';
+import { apiRoutes } from './api.js';
+import { consentRoutes } from './consent-pages.js';
+import { compile, errorResponse, match, methodNotAllowed, notFound, run, type Route } from './router.js';
+import type { WireRequest, WireResponse } from './types.js';
+
+export type WireHandler = (req: WireRequest) => Promise<WireResponse>;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** True for peers on this machine (and in-process transports, which have no address). */
+export const isLoopback = (address: string | undefined) => address === undefined || LOOPBACK.test(address);
+
+export function createWireHandler(authority: Authority, extraRoutes: Route[] = []): WireHandler {
+  const routes = compile([...apiRoutes, ...consentRoutes, ...adminRoutes, ...extraRoutes]);
+  return async (req) => {
+    const { pathname } = req.url;
+    if (pathname.startsWith(ADMIN_PREFIX) && !authority.config.admin.allowRemote && !isLoopback(req.remoteAddress)) {
+      return errorResponse(new DigimeError('Forbidden', 'The admin API answers loopback clients only'));
+    }
+    const found = match(routes, req.method.toUpperCase(), pathname);
+    if (found === 'method') return methodNotAllowed();
+    if (!found) return notFound();
+    return run(authority, req, found);
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The route table every transport shares: method + path → a function of the authority and the
+ * request. A path that matches with another method answers 405; anything else 404, both in
+ * digi.me's error shape.
+ */
+import type { Authority } from '../core/authority.js';
+import { asDigimeError, DigimeError } from '../core/errors.js';
+import { json, type WireRequest, type WireResponse } from './types.js';
+
+export interface RouteContext {
+  authority: Authority;
+  req: WireRequest;
+  params: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
+  /** Path with `:name` segments. */
+  path: string;
+  /** A short name for logs and the journal (no secrets: the pattern, not the path). */
+  name?: string;
+  handler: (ctx: RouteContext) => Promise<WireResponse> | WireResponse;
+}
+
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  keys: string[];
+}
+
+export function compile(routes: Route[]): CompiledRoute[] {
+  return routes.map((route) => {
+    const keys: string[] = [];
+    const source = route.path
+      .split('/')
+      .map((seg) => {
+        if (!seg.startsWith(':')) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        keys.push(seg.slice(1));
+        return '([^/]+)';
+      })
+      .join('/');
+    return { ...route, regex: new RegExp(`^${source}/?$`), keys };
+  });
+}
+
+export const errorResponse = (err: DigimeError): WireResponse => json(err.status, err.toBody());
+
+export interface Match {
+  route: CompiledRoute;
+  params: Record<string, string>;
+}
+
+export function match(routes: CompiledRoute[], method: string, pathname: string): Match | 'method' | undefined {
+  let pathMatched = false;
+  for (const route of routes) {
+    const m = route.regex.exec(pathname);
+    if (!m) continue;
+    pathMatched = true;
+    // HEAD is served by the GET route (transports drop the body).
+    if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue;
+    const params: Record<string, string> = {};
+    route.keys.forEach((k, i) => {
+      try {
+        params[k] = decodeURIComponent(m[i + 1] ?? '');
+      } catch {
+        params[k] = m[i + 1] ?? '';
+      }
+    });
+    return { route, params };
+  }
+  return pathMatched ? 'method' : undefined;
+}
+
+/** Runs a matched route, turning every thrown error into digi.me's error response. */
+export async function run(authority: Authority, req: WireRequest, found: Match): Promise<WireResponse> {
+  try {
+    return await found.route.handler({ authority, req, params: found.params });
+  } catch (err) {
+    return errorResponse(asDigimeError(err));
+  }
+}
+
+export const notFound = () => errorResponse(new DigimeError('NotFound', 'The requested resource was not found'));
+export const methodNotAllowed = () =>
+  errorResponse(new DigimeError('MethodNotAllowed', 'The method is not allowed for this resource'));

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    env: { PACT_DO_NOT_TRACK: 'true' },
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['mock-server/**/*.test.ts', 'sdk/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'http', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] },
+      },
+      {
+        extends: true,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: 'contracts', include: ['contracts/**/*.test.ts'], fileParallelism: false },
+      },
+    ],
+  },
+});
