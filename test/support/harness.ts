@@ -46,7 +46,7 @@ export interface TokenPayload {
 /** authorize → consent (autoConsent=accept) → redirect parameters. */
 export async function consent(
   h: Harness,
-  opts: { body?: object; sign?: SignOptions; user?: string; decision?: 'accept' | 'deny' } = {},
+  opts: { body?: object; sign?: SignOptions; user?: string; decision?: 'accept' | 'deny'; claims?: Record<string, unknown> } = {},
 ) {
   const { verifier, challenge } = pkce();
   const state = 'state-' + Math.random().toString(36).slice(2);
@@ -58,6 +58,7 @@ export async function consent(
       response_mode: 'query',
       response_type: 'code',
       state,
+      ...opts.claims,
     },
     opts.sign,
   );

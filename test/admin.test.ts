@@ -1,0 +1,82 @@
+/** The control plane: clock, app registration, health, loopback-only access. */
+import { describe, expect, it } from 'vitest';
+import { createWireHandler } from '../mock-server/wire/handler.js';
+import { createHarness } from './support/harness.js';
+import { newRsaKeyPair } from './support/keys.js';
+
+describe('/__admin/clock', () => {
+  it('shows the mock clock', async () => {
+    const h = await createHarness();
+    const res = await h.http.get('/__admin/clock').expect(200);
+    expect(res.body).toEqual({ now: expect.any(String), nowMs: expect.any(Number), frozen: false, offsetMs: expect.any(Number) });
+    expect(Math.abs(Date.parse(res.body.now) - Date.now())).toBeLessThan(2000);
+  });
+
+  it('advances, sets, freezes and unfreezes', async () => {
+    const h = await createHarness();
+    const advanced = await h.http.post('/__admin/clock').send({ advance: 86_400 }).expect(200);
+    expect(advanced.body.offsetMs).toBeGreaterThanOrEqual(86_400_000 - 50);
+    const set = await h.http.post('/__admin/clock').send({ set: '2030-01-02T03:04:05.000Z', freeze: true }).expect(200);
+    expect(set.body).toMatchObject({ now: '2030-01-02T03:04:05.000Z', frozen: true });
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await h.http.get('/__admin/clock')).body.now).toBe('2030-01-02T03:04:05.000Z');
+    const moved = await h.http.post('/__admin/clock').send({ advance: 1.5 }).expect(200);
+    expect(moved.body.now).toBe('2030-01-02T03:04:06.500Z');
+    const thawed = await h.http.post('/__admin/clock').send({ freeze: false }).expect(200);
+    expect(thawed.body.frozen).toBe(false);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(Date.parse((await h.http.get('/__admin/clock')).body.now)).toBeGreaterThan(Date.parse('2030-01-02T03:04:06.500Z'));
+    const reset = await h.http.post('/__admin/clock').send({ reset: true }).expect(200);
+    expect(Math.abs(reset.body.offsetMs)).toBeLessThan(50);
+  });
+
+  it('refuses a bad body with ValidationErrors 400 naming the field', async () => {
+    const h = await createHarness();
+    for (const body of [{}, { advance: 'soon' }, { set: 'yesterday' }, { freeze: 'yes' }, { jump: 1 }]) {
+      const res = await h.http.post('/__admin/clock').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('ValidationErrors');
+    }
+    const named = await h.http.post('/__admin/clock').send({ advance: 'soon' });
+    expect(named.body.error.message).toContain('advance');
+  });
+});
+
+describe('/__admin/apps', () => {
+  it('registers an app contract that can then sign requests', async () => {
+    const h = await createHarness();
+    const keys = newRsaKeyPair();
+    const res = await h.http.post('/__admin/apps').send({ appId: 'my-app', contractId: 'my-contract', publicKey: keys.publicKeyPem });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ clientId: 'my-app_my-contract' });
+    expect(h.authority.store.apps.has('my-app_my-contract')).toBe(true);
+  });
+
+  it('refuses a missing or unreadable key', async () => {
+    const h = await createHarness();
+    expect((await h.http.post('/__admin/apps').send({ appId: 'a', contractId: 'b' })).status).toBe(400);
+    const junk = await h.http
+      .post('/__admin/apps')
+      .send({ appId: 'a', contractId: 'b', publicKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' });
+    expect(junk.status).toBe(406);
+    expect(junk.body.error.code).toBe('ValidationErrors');
+  });
+});
+
+describe('admin access', () => {
+  it('health answers 200 when ready', async () => {
+    const h = await createHarness();
+    expect((await h.http.get('/__admin/health')).body).toMatchObject({ status: 'ok' });
+  });
+
+  it('refuses non-loopback peers unless allowed', async () => {
+    const h = await createHarness();
+    const handle = createWireHandler(h.authority);
+    const remote = { method: 'GET', url: new URL('http://10.0.0.5:8080/__admin/clock'), headers: {}, remoteAddress: '192.0.2.7' };
+    expect((await handle(remote)).status).toBe(403);
+    expect((await handle({ ...remote, remoteAddress: '::ffff:127.0.0.1' })).status).toBe(200);
+    expect((await handle({ ...remote, url: new URL('http://x/v1.7/jwks/oauth') })).status).toBe(200);
+    const open = await createHarness({ admin: { allowRemote: true } });
+    expect((await createWireHandler(open.authority)(remote)).status).toBe(200);
+  });
+});

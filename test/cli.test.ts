@@ -1,0 +1,77 @@
+/** The command a newcomer runs: it starts, says where it listens, and keeps its key across restarts. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) p.kill('SIGTERM');
+});
+
+function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'mock-server/cli.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, DIGIME_MOCK_LOG_LEVEL: 'silent', ...env },
+  });
+  running.push(proc);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no start in time: ${output}`)), 15_000);
+    proc.stdout!.on('data', (d) => {
+      output += d;
+      const m = /listening on (http:\/\/\S+)/.exec(output);
+      if (m && output.includes('Make the access token expire')) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, output, proc });
+      }
+    });
+    proc.stderr!.on('data', (d) => (output += d));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`exited ${code}: ${output}`), { code, output }));
+    });
+  });
+}
+
+describe('digime-mock command', () => {
+  it('starts with embedded defaults on the given port and prints how to use it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const { url, output } = await start(['--port', '0', '--key-file', join(dir, 'key.pem')]);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(output).toContain('demo-app / demo-ongoing');
+    expect(output).toContain(`${url}/v1.7/`);
+    expect(output).toContain(`${url}/apps/saas/`);
+    expect((await fetch(`${url}/__admin/health`)).status).toBe(200);
+    expect(statSync(join(dir, 'key.pem')).mode & 0o077).toBe(0);
+  });
+
+  it('keeps the signing key (and kid) across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const key = join(dir, 'key.pem');
+    const first = await start(['--port', '0', '--key-file', key]);
+    const jwks1 = await (await fetch(`${first.url}/v1.7/jwks/oauth`)).json();
+    first.proc.kill('SIGTERM');
+    const second = await start(['--port', '0'], { DIGIME_MOCK_KEY_FILE: key });
+    const jwks2 = await (await fetch(`${second.url}/v1.7/jwks/oauth`)).json();
+    expect(jwks2).toEqual(jwks1);
+  });
+
+  it('takes a config file, with flags winning over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'mock.json');
+    writeFileSync(file, JSON.stringify({ port: 1, keyFile: 'k.pem', consent: 'accept', ttl: { accessToken: 42 } }));
+    const { output } = await start(['--config', file, '--port', '0']);
+    expect(output).toContain('consent mode:            accept');
+    expect(output).toContain('access token ttl 42s');
+    expect(statSync(join(dir, 'k.pem')).isFile()).toBe(true);
+  });
+
+  it('refuses a bad configuration naming the field, and exits 1', async () => {
+    await expect(start(['--port', '0', '--access-token-ttl=-5'])).rejects.toMatchObject({ code: 1, output: expect.stringContaining('ttl.accessToken') });
+    await expect(start(['--consent', 'sometimes'])).rejects.toMatchObject({ code: 1, output: expect.stringContaining('consent') });
+  });
+});
