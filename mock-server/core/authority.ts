@@ -8,11 +8,13 @@ import { MockClock, wallClock, type Clock } from './clock.js';
 import { parseConfig, type AppContractConfig, type MockConfig, type MockConfigInput } from './config.js';
 import * as consent from './consent.js';
 import type { CoreContext } from './context.js';
+import { DataPlane } from './data/data-plane.js';
+import { loadDataSets } from './data/data-set.js';
 import { errors } from './errors.js';
 import { loadAppFixtures, loadUserFixtures, type User } from './fixtures.js';
 import { SigningKey } from './keys.js';
 import { verifyRequestJwt, type VerifiedRequest } from './request-jwt.js';
-import { sessionView, createSession } from './sessions.js';
+import { sessionView, createSession, requireSession } from './sessions.js';
 import { Store, type AppContract } from './store.js';
 import { refreshTokens, requireAccessToken } from './tokens.js';
 
@@ -28,6 +30,8 @@ export interface AuthorityOptions {
 export class Authority implements CoreContext {
   readonly store = new Store();
   readonly users = new Map<string, User>();
+  /** File lists, files and accounts over the users' data fixtures. */
+  readonly data = new DataPlane(this);
 
   private constructor(
     readonly config: MockConfig,
@@ -43,6 +47,7 @@ export class Authority implements CoreContext {
     const authority = new Authority(config, new MockClock({ source: wall }), wall, keys);
     for (const app of [...loadAppFixtures(config.fixturesDir), ...config.apps]) authority.registerApp(app);
     for (const user of options.users ?? loadUserFixtures(config.fixturesDir)) authority.users.set(user.id, user);
+    authority.data.load(loadDataSets(config.fixturesDir, authority.users.values()));
     return authority;
   }
 
@@ -125,6 +130,29 @@ export class Authority implements CoreContext {
     const { consent: c } = this.requireAccessToken(request);
     const options = consent.sessionOptionsFromBody(body);
     return { session: sessionView(createSession(this, c.clientId, c.consentId, options)) };
+  }
+
+  /** `GET permission-access/query/<sessionKey>`: the sync state and the files synced so far. */
+  readFileList(request: VerifiedRequest, sessionKey: unknown) {
+    const { consent: c } = this.requireAccessToken(request);
+    return this.data.fileList(c, requireSession(this, c, sessionKey));
+  }
+
+  /** `GET permission-access/query/<sessionKey>/<fileName>`: the file encrypted to the app's key. */
+  readFile(request: VerifiedRequest, sessionKey: unknown, fileName: unknown) {
+    const { consent: c } = this.requireAccessToken(request);
+    return this.data.file(c, requireSession(this, c, sessionKey), fileName);
+  }
+
+  /** `HEAD permission-access/query/<sessionKey>/<fileName>`: the file's metadata alone. */
+  readFileHead(request: VerifiedRequest, sessionKey: unknown, fileName: unknown) {
+    const { consent: c } = this.requireAccessToken(request);
+    return this.data.fileHead(c, requireSession(this, c, sessionKey), fileName);
+  }
+
+  /** `GET permission-access/accounts`: the consent's accounts, a bare array. */
+  readAccounts(request: VerifiedRequest) {
+    return this.data.accounts(this.requireAccessToken(request).consent);
   }
 
   /** `DELETE user`: every consent, token, code and session of this user for this app contract goes. */

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ScenariosSchema } from './data/scenarios.js';
 
 /** The folder holding this package's package.json (works from sources and from dist/). */
 export function packageRoot(): string {
@@ -79,6 +80,8 @@ export const ConfigSchema = z.object({
       runningSeconds: z.number().min(0).finite().default(20),
     })
     .prefault({}),
+  /** Data-plane scenarios, e.g. accounts whose sync ends `partial` (core/data/scenarios.ts). */
+  scenarios: ScenariosSchema.prefault({}),
   admin: z
     .object({
       /** Serve /__admin to non-loopback addresses too. */

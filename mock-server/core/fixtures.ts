@@ -6,12 +6,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppContractConfigSchema, ConfigError, type AppContractConfig } from './config.js';
+import { ScenariosSchema } from './data/scenarios.js';
 
 export const AccountSchema = z
   .object({
     id: z.string().min(1),
     reference: z.string().min(1),
-    type: z.enum(['USER', 'ADMIN', 'SAMPLE', 'OTHER']),
+    /** digi.me's account types, as the Node SDK validates them. */
+    type: z.enum([
+      'USER', 'ADMIN', 'EVENT', 'GROUP', 'BANK', 'CREDIT_CARD', 'IMPORTED',
+      'INVESTMENT', 'INSURANCE', 'LOAN', 'REWARD', 'BILL', 'PUSH',
+    ]),
     createdDate: z.number().int(),
     updatedDate: z.number().int(),
     serviceGroupId: z.number().int(),
@@ -30,6 +35,8 @@ export const UserSchema = z.object({
   id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
   name: z.string().min(1),
   accounts: z.array(AccountSchema).min(1),
+  /** This user's data-plane scenarios, on top of the server's (core/data/scenarios.ts). */
+  scenarios: ScenariosSchema.optional(),
 });
 export type User = z.infer<typeof UserSchema>;
 

@@ -16,6 +16,14 @@ export function jwksUrl(authority: Authority, req: WireRequest): string {
   return `${origin}${API_PREFIX}/jwks/oauth`;
 }
 
+/** A file's headers (PROTOCOL §5): `x-metadata` and `last-modified`. */
+const fileHeaders = (head: { metadata: string; lastModified: string }) => ({
+  'content-type': 'application/octet-stream',
+  'x-metadata': head.metadata,
+  'last-modified': head.lastModified,
+  'cache-control': 'no-store',
+});
+
 const verified = ({ authority, req }: RouteContext) => authority.verifyRequest(bearerToken(req.headers.authorization));
 
 export const apiRoutes: Route[] = [
@@ -55,6 +63,33 @@ export const apiRoutes: Route[] = [
       const request = await verified(ctx);
       return json(202, ctx.authority.trigger(request, jsonBody(ctx.req)));
     },
+  },
+  {
+    method: 'GET',
+    path: `${API_PREFIX}/permission-access/query/:sessionKey`,
+    handler: async (ctx) => json(200, ctx.authority.readFileList(await verified(ctx), ctx.params.sessionKey)),
+  },
+  {
+    // Listed before the GET route, which would otherwise answer HEAD too.
+    method: 'HEAD',
+    path: `${API_PREFIX}/permission-access/query/:sessionKey/:fileName`,
+    handler: async (ctx) => {
+      const head = ctx.authority.readFileHead(await verified(ctx), ctx.params.sessionKey, ctx.params.fileName);
+      return { status: 200, headers: fileHeaders(head) };
+    },
+  },
+  {
+    method: 'GET',
+    path: `${API_PREFIX}/permission-access/query/:sessionKey/:fileName`,
+    handler: async (ctx) => {
+      const file = ctx.authority.readFile(await verified(ctx), ctx.params.sessionKey, ctx.params.fileName);
+      return { status: 200, headers: fileHeaders(file), body: file.data };
+    },
+  },
+  {
+    method: 'GET',
+    path: `${API_PREFIX}/permission-access/accounts`,
+    handler: async (ctx) => json(200, ctx.authority.readAccounts(await verified(ctx))),
   },
   {
     method: 'DELETE',

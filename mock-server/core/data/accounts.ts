@@ -1,0 +1,23 @@
+/**
+ * `GET permission-access/accounts` (PROTOCOL §5): the accounts a consent covers, as a bare array,
+ * each with the fields the Node SDK requires. An account whose sync scenario asks for
+ * re-authorisation reports `accessTokenStatus.authorized: false`, as a source with a lapsed
+ * authorisation does.
+ */
+import type { Account, User } from '../fixtures.js';
+import type { Consent } from '../store.js';
+import type { SyncError } from './scenarios.js';
+
+export function accountsView(
+  user: User | undefined,
+  consent: Consent,
+  partialError: (account: Account) => SyncError | undefined,
+): Account[] {
+  if (!user) return [];
+  return user.accounts
+    .filter((a) => consent.accountReferences.includes(a.reference))
+    .map((a) => ({
+      ...a,
+      accessTokenStatus: a.accessTokenStatus ?? { authorized: partialError(a)?.reauth !== true },
+    }));
+}

@@ -1,0 +1,16 @@
+/**
+ * digi.me's service object types (PROTOCOL §5) and the names mapped files carry in their
+ * metadata's `objectType` (a string, PROTOCOL §8).
+ */
+export const OBJECT_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'media',
+  2: 'post',
+  7: 'comment',
+  201: 'transaction',
+  400: 'track',
+  401: 'album',
+  403: 'playlist',
+  406: 'playhistory',
+};
+
+export const objectTypeName = (id: number): string | undefined => OBJECT_TYPE_NAMES[id];
