@@ -27,7 +27,8 @@ describe('consent page', () => {
     expect(page.text).toContain('The last 6m');
     expect(page.text).toMatch(/<button[^>]*value="accept"[^>]*>Approve<\/button>/);
     expect(page.text).toMatch(/<button[^>]*value="deny"[^>]*>Deny<\/button>/);
-    expect(page.text).toContain('<option value="demo">');
+    expect(page.text).toContain('<option value="demo" selected>');
+    expect(page.text).toContain('<option value="alex">');
   });
 
   it('the form post approves with a 303 to the redirect URI, escaping nothing into the page', async () => {
@@ -35,7 +36,7 @@ describe('consent page', () => {
     const code = await preauth(h);
     const res = await h.http.post('/apps/saas/authorize').type('form').send({ code, decision: 'accept', user: 'demo' });
     expect(res.status).toBe(303);
-    const url = new URL(res.headers.location);
+    const url = new URL(res.headers.location!);
     expect(url.origin + url.pathname).toBe(REDIRECT_URI);
     expect(url.searchParams.get('state')).toBe('st<&>');
     expect(url.searchParams.get('success')).toBe('true');
@@ -45,7 +46,7 @@ describe('consent page', () => {
     const h = await createHarness();
     const code = await preauth(h);
     const res = await h.http.post('/apps/saas/authorize').type('form').send({ code, decision: 'deny' });
-    expect(new URL(res.headers.location).searchParams.get('errorCode')).toBe('ConsentDenied');
+    expect(new URL(res.headers.location!).searchParams.get('errorCode')).toBe('ConsentDenied');
   });
 
   it('an unknown user or missing decision is an error page', async () => {
@@ -63,14 +64,14 @@ describe('consent page', () => {
       const h = await createHarness({ consent: mode });
       const res = await h.http.get('/apps/saas/authorize').query({ code: await preauth(h) });
       expect(res.status).toBe(302);
-      expect(new URL(res.headers.location).searchParams.get('success')).toBe(mode === 'accept' ? 'true' : 'false');
+      expect(new URL(res.headers.location!).searchParams.get('success')).toBe(mode === 'accept' ? 'true' : 'false');
     }
   });
 
   it('autoConsent overrides the consent mode', async () => {
     const h = await createHarness({ consent: 'deny' });
     const res = await h.http.get('/apps/saas/authorize').query({ code: await preauth(h), autoConsent: 'accept' });
-    expect(new URL(res.headers.location).searchParams.get('success')).toBe('true');
+    expect(new URL(res.headers.location!).searchParams.get('success')).toBe('true');
   });
 
   it('an authorize code does not open the user-reauth page', async () => {

@@ -326,7 +326,7 @@ describe('token reference and re-authorisation', () => {
     expect(ref.body.session.key).toEqual(expect.any(String));
     const page = await h.http.get('/apps/saas/user-reauth').query({ code: reference_code, autoConsent: 'accept' });
     expect(page.status).toBe(302);
-    const params = new URL(page.headers.location).searchParams;
+    const params = new URL(page.headers.location!).searchParams;
     expect(params.get('state')).toBe('r1');
     const res = await exchange(params.get('code'), verifier);
     expect(res.status).toBe(201);
@@ -340,7 +340,7 @@ describe('token reference and re-authorisation', () => {
       .set(bearer(await signRequest({ access_token: payload.access_token.value, redirect_uri: REDIRECT_URI, state: 'o1' })));
     const { reference_code } = decodeJwt(ref.body.token) as { reference_code: string };
     const page = await h.http.get('/apps/saas/onboard').query({ code: reference_code, service: '4', autoConsent: 'accept' });
-    const params = new URL(page.headers.location).searchParams;
+    const params = new URL(page.headers.location!).searchParams;
     expect(params.get('success')).toBe('true');
     expect(params.get('accountReference')).toBe('acc-demo-instagram-0001');
     expect(params.get('code')).toBeNull();

@@ -64,13 +64,13 @@ const HEADINGS = {
   onboard: 'asks you to add a service to your library',
 } as const;
 
-export function consentPage(request: ConsentRequest, action: string, service?: string): string {
+export function consentPage(request: ConsentRequest, action: string, defaultUser: string, service?: string): string {
   const { app, code, page, users, boundUser } = request;
   const chooser = boundUser
     ? `<p>Signed in as <strong>${escapeHtml(boundUser.name)}</strong>.</p>`
     : `<label for="user">Sign in as</label>
   <select id="user" name="user">${users
-    .map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.name)} (${escapeHtml(u.id)})</option>`)
+    .map((u) => `<option value="${escapeHtml(u.id)}"${u.id === defaultUser ? ' selected' : ''}>${escapeHtml(u.name)} (${escapeHtml(u.id)})</option>`)
     .join('')}</select>`;
   const wants = describeScope(code.sessionOptions)
     .map((l) => `<li>${escapeHtml(l)}</li>`)

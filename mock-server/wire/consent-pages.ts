@@ -42,7 +42,7 @@ function pageRoutes(page: ConsentPage): Route[] {
         if (decision) {
           return redirect(authority.decideConsent(request, { decision, userId: q.get('user') ?? undefined, service }));
         }
-        return html(200, consentPage(request, path, service));
+        return html(200, consentPage(request, path, authority.config.defaultUser, service));
       }),
     },
     {
