@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const running = await startMockServer(config);
   const apps = [...running.authority.store.apps.values()];
   const lines = [
-    `digi.me mock server listening on ${running.url}`,
+    `digi.me mock server listening on ${running.url} (started in ${performance.now().toFixed(0)} ms)`,
     `  API base (baseUrl):      ${running.baseUrl}`,
     `  consent (onboardUrl):    ${running.onboardUrl}`,
     `  JWKS:                    ${running.baseUrl}jwks/oauth  (kid ${running.authority.keys.kid})`,
