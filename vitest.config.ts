@@ -20,7 +20,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'contracts', include: ['contracts/**/*.test.ts'], fileParallelism: false },
+        test: { name: 'contracts-consumer', include: ['contracts/consumer/**/*.test.ts'], fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: 'contracts-provider', include: ['contracts/provider/**/*.test.ts'], fileParallelism: false },
       },
     ],
   },

@@ -8,3 +8,5 @@ export { SigningKey } from './core/keys.js';
 export { createExpressApp } from './http/express-app.js';
 export { createWireHandler, type WireHandler } from './wire/handler.js';
 export type { WireRequest, WireResponse } from './wire/types.js';
+export { createDigimeMock, createDigimeHandlers, type DigimeMock, type DigimeHandlerUrls } from './msw/index.js';
+export type { TokenSelector } from './core/control.js';

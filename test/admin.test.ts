@@ -80,3 +80,33 @@ describe('admin access', () => {
     expect((await createWireHandler(open.authority)(remote)).status).toBe(200);
   });
 });
+
+describe('/__admin/tokens', () => {
+  it('expires one user\'s access tokens now, leaving refresh tokens alone', async () => {
+    const { authorizeAndExchange, refresh } = await import('./support/harness.js');
+    const h = await createHarness();
+    const { payload } = await authorizeAndExchange(h);
+    const other = await authorizeAndExchange(h, { user: 'alex' });
+    const res = await h.http.post('/__admin/tokens/expire').send({ token: 'access', userId: 'demo' }).expect(200);
+    expect(res.body).toEqual({ expired: 1 });
+    const { signRequest } = await import('./support/request-jwt.js');
+    const trigger = async (access: string) =>
+      h.http.post('/v1.7/permission-access/trigger').set('Authorization', `Bearer ${await signRequest({ access_token: access })}`).send({});
+    expect((await trigger(payload.access_token.value)).status).toBe(401);
+    expect((await trigger(other.payload.access_token.value)).status).toBe(202);
+    expect((await refresh(h, payload.refresh_token.value)).status).toBe(201);
+  });
+
+  it('revokes refresh tokens of an app contract', async () => {
+    const { authorizeAndExchange, refresh } = await import('./support/harness.js');
+    const h = await createHarness();
+    const { payload } = await authorizeAndExchange(h);
+    expect((await h.http.post('/__admin/tokens/revoke').send({ token: 'refresh', clientId: 'demo-app_demo-ongoing' })).body).toEqual({ revoked: 1 });
+    expect((await refresh(h, payload.refresh_token.value)).status).toBe(401);
+  });
+
+  it('refuses an unknown selector field', async () => {
+    const h = await createHarness();
+    expect((await h.http.post('/__admin/tokens/expire').send({ who: 'everyone' })).status).toBe(400);
+  });
+});

@@ -10,6 +10,7 @@ import * as consent from './consent.js';
 import type { CoreContext } from './context.js';
 import { DataPlane } from './data/data-plane.js';
 import { loadDataSets } from './data/data-set.js';
+import { expireTokens, revokeTokens, type TokenSelector } from './control.js';
 import { errors } from './errors.js';
 import { loadAppFixtures, loadUserFixtures, type User } from './fixtures.js';
 import { SigningKey } from './keys.js';
@@ -172,5 +173,15 @@ export class Authority implements CoreContext {
     for (const [code, p] of store.preauthorizationCodes) {
       if (p.consentId && gone.has(p.consentId)) store.preauthorizationCodes.delete(code);
     }
+  }
+
+  /** Control plane: the selected tokens expire now (401 InvalidToken from here on). */
+  expireTokens(selector: TokenSelector = {}): number {
+    return expireTokens(this, selector);
+  }
+
+  /** Control plane: the selected tokens are revoked. */
+  revokeTokens(selector: TokenSelector = {}): number {
+    return revokeTokens(this, selector);
   }
 }

@@ -4,8 +4,8 @@
  * issued before it still verify. Signing runs on libuv's thread pool (`crypto.sign` with a
  * callback), so the event loop keeps serving while RSA does its work.
  */
-import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
@@ -54,12 +54,24 @@ export class SigningKey {
     return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
 
-  /** Reads the key file, or creates it (mode 0600) with a new key when it does not exist. */
+  /**
+   * Reads the key file, or creates it (mode 0600) with a new key when it does not exist. The new
+   * file is written aside and linked into place, so processes starting together all end up with
+   * the one complete key.
+   */
   static async loadOrCreate(file: string): Promise<SigningKey> {
     if (!existsSync(file)) {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, SigningKey.generatePem(), { mode: 0o600, flag: 'wx' });
-      chmodSync(file, 0o600);
+      const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      writeFileSync(aside, SigningKey.generatePem(), { mode: 0o600 });
+      chmodSync(aside, 0o600);
+      try {
+        linkSync(aside, file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      } finally {
+        unlinkSync(aside);
+      }
     }
     return SigningKey.fromPem(readFileSync(file, 'utf8'));
   }

@@ -33,6 +33,15 @@ const ClockChange = z
   .strict()
   .refine((c) => Object.keys(c).length > 0, { message: 'give advance, set, freeze or reset' });
 
+const TokenSelection = z
+  .object({
+    token: z.enum(['access', 'refresh', 'all']).default('all'),
+    clientId: z.string().min(1).optional(),
+    userId: z.string().min(1).optional(),
+    consentId: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const adminRoutes: Route[] = [
   {
     method: 'GET',
@@ -64,5 +73,15 @@ export const adminRoutes: Route[] = [
       const app = ctx.authority.registerApp(parse(AppContractConfigSchema, ctx));
       return json(201, { clientId: app.clientId, appId: app.appId, contractId: app.contractId, name: app.name });
     },
+  },
+  {
+    method: 'POST',
+    path: `${ADMIN_PREFIX}/tokens/expire`,
+    handler: (ctx) => json(200, { expired: ctx.authority.expireTokens(parse(TokenSelection, ctx)) }),
+  },
+  {
+    method: 'POST',
+    path: `${ADMIN_PREFIX}/tokens/revoke`,
+    handler: (ctx) => json(200, { revoked: ctx.authority.revokeTokens(parse(TokenSelection, ctx)) }),
   },
 ];
