@@ -23,7 +23,7 @@ describe('consent page', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.text).toContain('Demo App (Genrefy)');
-    expect(page.text).toContain('Music: service 19 (object types 406)');
+    expect(page.text).toContain('Music: Spotify (playhistory)');
     expect(page.text).toContain('The last 6m');
     expect(page.text).toMatch(/<button[^>]*value="accept"[^>]*>Approve<\/button>/);
     expect(page.text).toMatch(/<button[^>]*value="deny"[^>]*>Deny<\/button>/);

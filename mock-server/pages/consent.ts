@@ -3,6 +3,8 @@
  * with no script: a form that posts the decision back.
  */
 import type { ConsentRequest } from '../core/consent.js';
+import { objectTypeName } from '../core/data/object-types.js';
+import type { User } from '../core/fixtures.js';
 import type { SessionOptions } from '../core/scope.js';
 
 const escapeHtml = (s: string) =>
@@ -10,13 +12,18 @@ const escapeHtml = (s: string) =>
 
 const GROUPS: Record<number, string> = { 1: 'Social', 2: 'Medical', 3: 'Finance', 4: 'Health & Fitness', 5: 'Music', 6: 'Entertainment' };
 
-function describeScope(options: SessionOptions | undefined): string[] {
+/** Service type names from the users' accounts (Spotify for 19, …), for the page's wording. */
+function serviceNames(users: User[]): Map<number, string> {
+  return new Map(users.flatMap((u) => u.accounts.map((a) => [a.serviceTypeId, a.serviceTypeName] as const)));
+}
+
+function describeScope(options: SessionOptions | undefined, services: Map<number, string>): string[] {
   const scope = options?.scope;
   const lines: string[] = [];
   for (const g of scope?.serviceGroups ?? []) {
     const types = (g.serviceTypes ?? []).map((t) => {
-      const objects = (t.serviceObjectTypes ?? []).map((o) => o.id).join(', ');
-      return `service ${t.id}${objects ? ` (object types ${objects})` : ''}`;
+      const objects = (t.serviceObjectTypes ?? []).map((o) => objectTypeName(o.id) ?? `object type ${o.id}`).join(', ');
+      return `${services.get(t.id) ?? `service ${t.id}`}${objects ? ` (${objects})` : ''}`;
     });
     lines.push(`${GROUPS[g.id] ?? `Service group ${g.id}`}${types.length ? `: ${types.join('; ')}` : ''}`);
   }
@@ -72,7 +79,7 @@ export function consentPage(request: ConsentRequest, action: string, defaultUser
   <select id="user" name="user">${users
     .map((u) => `<option value="${escapeHtml(u.id)}"${u.id === defaultUser ? ' selected' : ''}>${escapeHtml(u.name)} (${escapeHtml(u.id)})</option>`)
     .join('')}</select>`;
-  const wants = describeScope(code.sessionOptions)
+  const wants = describeScope(code.sessionOptions, serviceNames(users))
     .map((l) => `<li>${escapeHtml(l)}</li>`)
     .join('');
   return layout(
