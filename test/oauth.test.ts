@@ -183,6 +183,22 @@ describe('code exchange', () => {
     expectError(await refresh(h, refresh_token.value), 401, 'InvalidToken');
   });
 
+  it('one code exchanged by many concurrent requests: exactly one gets tokens', async () => {
+    const { params, verifier } = await consent(h);
+    const results = await Promise.all(Array.from({ length: 10 }, () => exchange(params.get('code'), verifier)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 400 && r.body.error.code === 'InvalidGrant')).toHaveLength(9);
+  });
+
+  it('many users consenting and exchanging at once all get their own tokens', async () => {
+    const flows = await Promise.all(Array.from({ length: 20 }, (_, i) => authorizeAndExchange(h, { user: i % 2 ? 'alex' : 'demo' })));
+    expect(new Set(flows.map((f) => f.payload.consentid)).size).toBe(20);
+    expect(flows.filter((f) => f.payload.sub === 'alex')).toHaveLength(10);
+    const refreshed = await Promise.all(flows.map((f) => refresh(h, f.payload.refresh_token.value)));
+    expect(refreshed.map((r) => r.status)).toEqual(Array(20).fill(201));
+    refreshed.forEach((r, i) => expect((decodeJwt(r.body.token) as any).consentid).toBe(flows[i]!.payload.consentid));
+  });
+
   it('refuses an expired code', async () => {
     const { params, verifier } = await consent(h);
     h.authority.clock.advance(h.authority.config.ttl.authorizationCode + 1);
