@@ -111,6 +111,26 @@ describe('Ongoing Access against the mock server', () => {
     }
   });
 
+  it('narrows the data to the scope: one service group, one time range', async () => {
+    const { sdk } = client();
+    const from = Date.UTC(2025, 2, 1) / 1000; // March to May 2025, in Unix seconds
+    const to = Date.UTC(2025, 5, 1) / 1000 - 1;
+    const scope = { serviceGroups: [{ id: 5, serviceTypes: [{ id: 19, serviceObjectTypes: [{ id: 406 }] }] }], timeRanges: [{ from, to }] };
+    const { session, oAuthToken } = await sdk.authorizeOngoingAccess({ scope });
+    const { files } = await sdk.readAllFiles({ oAuthToken, sessionKey: session.key });
+    expect(files.map((f) => f.fileName).sort()).toEqual([
+      '18_5_19_1_406_D202503_1.json',
+      '18_5_19_1_406_D202504_1.json',
+      '18_5_19_1_406_D202505_1.json',
+    ]);
+    for (const f of files) {
+      for (const play of f.data as { createddate: number }[]) {
+        expect(play.createddate).toBeGreaterThanOrEqual(from * 1000);
+        expect(play.createddate).toBeLessThanOrEqual(to * 1000 + 999);
+      }
+    }
+  });
+
   it('restores from a stored token without consent', async () => {
     const first = client();
     const { oAuthToken } = await first.sdk.authorizeOngoingAccess();
