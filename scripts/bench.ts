@@ -94,7 +94,7 @@ interface Server {
 
 function startServer(keyFile: string): Promise<Server> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(root, 'dist/mock-server/cli.js'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent'], {
+  const proc = spawn(process.execPath, [join(root, 'dist/digime-mock.mjs'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

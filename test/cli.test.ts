@@ -1,5 +1,5 @@
 /** The command a newcomer runs: it starts, says where it listens, and keeps its key across restarts. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,12 @@ afterEach(() => {
   for (const p of running.splice(0)) p.kill('SIGTERM');
 });
 
-function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'mock-server/cli.ts', ...args], {
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+  entry = ['--import', 'tsx', 'mock-server/cli.ts'],
+): Promise<{ url: string; output: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
     env: { ...process.env, DIGIME_MOCK_LOG_LEVEL: 'silent', ...env },
   });
@@ -38,6 +42,16 @@ function start(args: string[], env: Record<string, string> = {}): Promise<{ url:
 }
 
 describe('digime-mock command', () => {
+  it('npm start: the built bundle starts and serves', async () => {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const { url, output } = await start(['--port', '0', '--key-file', join(dir, 'key.pem')], {}, ['dist/digime-mock.mjs']);
+    expect(output).toMatch(/started in \d+ ms/);
+    const jwks = (await (await fetch(`${url}/v1.7/jwks/oauth`)).json()) as { keys: { pem: string }[] };
+    expect(jwks.keys[0]!.pem).toContain('PUBLIC KEY');
+  }, 60_000);
+
   it('starts with embedded defaults on the given port and prints how to use it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
     const { url, output } = await start(['--port', '0', '--key-file', join(dir, 'key.pem')]);
