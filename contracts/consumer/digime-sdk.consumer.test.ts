@@ -1,0 +1,287 @@
+/**
+ * Consumer contract: the real SDK (`digime-sdk-ts`) against Pact mocks of digi.me (`digime-api`).
+ * Each test drives a public SDK call through a scenario and records the interactions it needs;
+ * the pact lands in contracts/pacts/ and the provider side replays it against the mock server.
+ */
+import { compactVerify } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  OAuthTokenExpiredError,
+  ServerError,
+  codeChallengeFor,
+  createDigimeClient,
+  type ConsentHandler,
+  type ConsentRequest,
+  type DigimeClientOptions,
+  type TokenChangeEvent,
+} from '../../sdk/src/index.js';
+import {
+  ACCESS_EXPIRES_ON,
+  ACCESS_TOKEN,
+  ACCOUNT,
+  ACCOUNT_REFERENCE,
+  API_PATH,
+  APP,
+  AUTHORIZATION_CODE,
+  CALL_CLAIMS,
+  CONSENT_ID,
+  FILE_LAST_MODIFIED,
+  FILE_METADATA,
+  FILE_NAME,
+  FILE_OBJECTS,
+  FILE_UPDATED_DATE,
+  NOW,
+  PREAUTHORIZATION_CODE,
+  REDIRECT_URI,
+  REFRESHED_ACCESS_TOKEN,
+  REFRESH_EXPIRES_ON,
+  REFRESH_TOKEN,
+  SESSION_EXPIRY,
+  SESSION_KEY,
+  STORED_TOKEN,
+  USER_ID,
+  appPrivateKey,
+  requestJwt,
+  type CallKind,
+} from './support/examples.js';
+import * as interaction from './support/interactions.js';
+import { normalizePactFile, resetPactFile, withPactMock } from './support/pact.js';
+import { pactTransport, type PactTransport, type SentRequest } from './support/pact-transport.js';
+
+const TRIGGER = `POST ${API_PATH}/permission-access/trigger`;
+const TOKEN = `POST ${API_PATH}/oauth/token`;
+
+/**
+ * Consent is a browser page, not part of the API contract: this handler stands for the person who
+ * approves, and answers with digi.me's redirect, echoing the SDK's `state`.
+ */
+const consentRequests: ConsentRequest[] = [];
+const approveConsent: ConsentHandler = async (request) => {
+  consentRequests.push(request);
+  return { success: true, state: request.state, code: AUTHORIZATION_CODE, accountReference: ACCOUNT_REFERENCE };
+};
+
+function sdk(transport: PactTransport, options: Partial<DigimeClientOptions> = {}) {
+  return createDigimeClient({
+    appId: APP.appId,
+    contractId: APP.contractId,
+    privateKey: appPrivateKey,
+    redirectUri: REDIRECT_URI,
+    consentHandler: approveConsent,
+    fetch: transport.fetch,
+    now: () => NOW,
+    ...options,
+  });
+}
+
+const calls = (t: PactTransport) => t.sent.map((r) => r.call ?? `${r.method} ${r.path}`);
+const sentAs = (t: PactTransport, call: CallKind): SentRequest[] => t.sent.filter((r) => r.call === call);
+
+/** The token the SDK makes of the example token responses. */
+const tokenWith = (accessToken: string) => ({
+  accessToken: { value: accessToken, expiresOn: ACCESS_EXPIRES_ON },
+  refreshToken: { value: REFRESH_TOKEN, expiresOn: REFRESH_EXPIRES_ON },
+  tokenType: 'Bearer',
+  sub: USER_ID,
+  consentId: CONSENT_ID,
+  identifier: { id: USER_ID },
+});
+
+beforeAll(() => {
+  resetPactFile();
+  consentRequests.length = 0;
+});
+
+afterAll(() => normalizePactFile());
+
+describe('the recorded request JWTs', () => {
+  it.each(Object.keys(CALL_CLAIMS) as CallKind[])('%s: a PS512 JWT signed with the app key, as the SDK makes them', async (call) => {
+    const { protectedHeader, payload } = await compactVerify(requestJwt(call), createPublicKey(appPrivateKey), {
+      algorithms: ['PS512'],
+    });
+    expect(protectedHeader).toEqual({ alg: 'PS512', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(payload).toString())).toMatchObject({ ...CALL_CLAIMS[call], client_id: APP.clientId });
+  });
+});
+
+describe('authorizeOngoingAccess', () => {
+  it('without a token: authorize, consent, the code exchange with PKCE, then a data session', async () => {
+    await withPactMock(
+      [interaction.jwks, interaction.authorize, interaction.exchangeCode, interaction.trigger],
+      async (mock) => {
+        const transport = pactTransport({ mock });
+        const onTokenChange = vi.fn<(event: TokenChangeEvent) => void>();
+        const result = await sdk(transport, { onTokenChange }).authorizeOngoingAccess();
+
+        expect(result).toEqual({
+          session: { key: SESSION_KEY, expiry: SESSION_EXPIRY },
+          oAuthToken: tokenWith(ACCESS_TOKEN),
+          consented: true,
+          accountReference: ACCOUNT_REFERENCE,
+        });
+        expect(onTokenChange).toHaveBeenCalledExactlyOnceWith({ token: result.oAuthToken, previous: undefined, reason: 'consent' });
+        // The consent page opened with the preauthorization code from the verified authorize token.
+        expect(consentRequests.at(-1)?.url).toBe(
+          `https://api.digi.me/apps/saas/authorize?code=${PREAUTHORIZATION_CODE}&sourceType=pull`,
+        );
+        expect(calls(transport)).toEqual(['authorize', `GET ${API_PATH}/jwks/oauth`, 'exchange', 'user']);
+        const [authorizeCall] = sentAs(transport, 'authorize');
+        const [exchangeCall] = sentAs(transport, 'exchange');
+        expect(exchangeCall?.claims?.code).toBe(AUTHORIZATION_CODE);
+        expect(codeChallengeFor(String(exchangeCall?.claims?.code_verifier))).toBe(authorizeCall?.claims?.code_challenge);
+        expect(authorizeCall?.claims?.state).toBe(consentRequests.at(-1)?.state);
+        expect(sentAs(transport, 'user')[0]?.claims?.access_token).toBe(ACCESS_TOKEN);
+      },
+    );
+  });
+
+  it('with a stored token the server accepts: a data session, nothing else', async () => {
+    await withPactMock([interaction.trigger], async (mock) => {
+      const transport = pactTransport({ mock });
+      const result = await sdk(transport).authorizeOngoingAccess({ oAuthToken: STORED_TOKEN });
+
+      expect(result.session).toEqual({ key: SESSION_KEY, expiry: SESSION_EXPIRY });
+      expect(result.consented).toBe(false);
+      expect(result.oAuthToken).toBe(STORED_TOKEN);
+      expect(calls(transport)).toEqual(['user']);
+    });
+  });
+
+  it('with an access token the server has expired (401 InvalidToken): refresh, then the trigger again with the new token', async () => {
+    await withPactMock([interaction.triggerWithExpiredAccessToken], (refusing) =>
+      withPactMock([interaction.jwks, interaction.refresh, interaction.trigger], async (recovering) => {
+        const transport = pactTransport({ mock: refusing, takes: [TRIGGER] }, { mock: recovering });
+        const onTokenChange = vi.fn<(event: TokenChangeEvent) => void>();
+        const result = await sdk(transport, { onTokenChange }).authorizeOngoingAccess({ oAuthToken: STORED_TOKEN });
+
+        expect(result.consented).toBe(false);
+        expect(result.session).toEqual({ key: SESSION_KEY, expiry: SESSION_EXPIRY });
+        expect(result.oAuthToken).toEqual(tokenWith(REFRESHED_ACCESS_TOKEN));
+        expect(onTokenChange).toHaveBeenCalledExactlyOnceWith({ token: result.oAuthToken, previous: STORED_TOKEN, reason: 'refresh' });
+
+        expect(calls(transport)).toEqual(['user', 'refresh', `GET ${API_PATH}/jwks/oauth`, 'user']);
+        const [refused, retried] = sentAs(transport, 'user');
+        expect(refused?.claims?.access_token).toBe(ACCESS_TOKEN);
+        expect(sentAs(transport, 'refresh')[0]?.claims?.refresh_token).toBe(REFRESH_TOKEN);
+        expect(retried?.claims?.access_token).toBe(REFRESHED_ACCESS_TOKEN);
+        expect(retried?.claims?.nonce).not.toBe(refused?.claims?.nonce);
+      }),
+    );
+  });
+
+  it("with a stored token whose access token has expired by the client's clock: refresh first, then the session", async () => {
+    await withPactMock([interaction.jwks, interaction.refresh, interaction.trigger], async (mock) => {
+      const transport = pactTransport({ mock });
+      const expired = { ...STORED_TOKEN, accessToken: { ...STORED_TOKEN.accessToken, expiresOn: NOW / 1000 - 60 } };
+      const result = await sdk(transport).authorizeOngoingAccess({ oAuthToken: expired });
+
+      expect(result.oAuthToken).toEqual(tokenWith(REFRESHED_ACCESS_TOKEN));
+      expect(calls(transport)).toEqual(['refresh', `GET ${API_PATH}/jwks/oauth`, 'user']);
+      expect(sentAs(transport, 'user')[0]?.claims?.access_token).toBe(REFRESHED_ACCESS_TOKEN);
+    });
+  });
+
+  it('with both tokens expired and autoRecoverExpiredCredentials false: fails with OAuthTokenExpired', async () => {
+    await withPactMock([interaction.triggerWithExpiredAccessToken, interaction.refreshWithExpiredRefreshToken], async (mock) => {
+      const transport = pactTransport({ mock });
+      const client = sdk(transport, { autoRecoverExpiredCredentials: false });
+
+      const error = await client.authorizeOngoingAccess({ oAuthToken: STORED_TOKEN }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OAuthTokenExpiredError);
+      expect((error as OAuthTokenExpiredError).cause).toMatchObject({ status: 401, serverCode: 'InvalidToken' });
+      expect(calls(transport)).toEqual(['user', 'refresh']);
+    });
+  });
+
+  it('with both tokens expired and autoRecoverExpiredCredentials true: consent again, then the data session', async () => {
+    await withPactMock([interaction.triggerWithExpiredAccessToken, interaction.refreshWithExpiredRefreshToken], (expired) =>
+      withPactMock(
+        [interaction.jwks, interaction.authorize, interaction.exchangeCode, interaction.trigger],
+        async (consenting) => {
+          const transport = pactTransport({ mock: expired, takes: [TRIGGER, TOKEN] }, { mock: consenting });
+          const onTokenChange = vi.fn<(event: TokenChangeEvent) => void>();
+          const result = await sdk(transport, { onTokenChange }).authorizeOngoingAccess({ oAuthToken: STORED_TOKEN });
+
+          expect(result).toMatchObject({ consented: true, accountReference: ACCOUNT_REFERENCE, oAuthToken: tokenWith(ACCESS_TOKEN) });
+          expect(onTokenChange).toHaveBeenCalledExactlyOnceWith({ token: result.oAuthToken, previous: STORED_TOKEN, reason: 'consent' });
+          expect(calls(transport)).toEqual(['user', 'refresh', 'authorize', `GET ${API_PATH}/jwks/oauth`, 'exchange', 'user']);
+          expect(transport.sent.map((r) => r.route)).toEqual([0, 0, 1, 1, 1, 1]);
+        },
+      ),
+    );
+  });
+});
+
+describe('refreshToken', () => {
+  it('with a valid refresh token: a new access token, the refresh token kept', async () => {
+    await withPactMock([interaction.jwks, interaction.refresh], async (mock) => {
+      const transport = pactTransport({ mock });
+      await expect(sdk(transport).refreshToken(STORED_TOKEN)).resolves.toEqual(tokenWith(REFRESHED_ACCESS_TOKEN));
+      expect(sentAs(transport, 'refresh')[0]?.claims).toMatchObject(CALL_CLAIMS.refresh);
+    });
+  });
+
+  it('with an expired refresh token (401 InvalidToken): fails with OAuthTokenExpired', async () => {
+    await withPactMock([interaction.refreshWithExpiredRefreshToken], async (mock) => {
+      const error = await sdk(pactTransport({ mock }))
+        .refreshToken(STORED_TOKEN)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OAuthTokenExpiredError);
+      const cause = (error as OAuthTokenExpiredError).cause;
+      expect(cause).toBeInstanceOf(ServerError);
+      expect(cause).toMatchObject({ status: 401, serverCode: 'InvalidToken', serverMessage: 'The token (refresh_token) is invalid' });
+    });
+  });
+});
+
+describe('data', () => {
+  it('readFileList on a running session: its state and the files synced so far', async () => {
+    await withPactMock([interaction.fileListRunning], async (mock) => {
+      const { status, fileList, oAuthToken } = await sdk(pactTransport({ mock })).readFileList({
+        oAuthToken: STORED_TOKEN,
+        sessionKey: SESSION_KEY,
+      });
+      expect(status.state).toBe('running');
+      expect(fileList).toEqual([{ name: FILE_NAME, updatedDate: FILE_UPDATED_DATE }]);
+      expect(oAuthToken).toBe(STORED_TOKEN);
+    });
+  });
+
+  it('readAllFiles on a completed session: the file list, then each file, decrypted with the app key', async () => {
+    await withPactMock([interaction.fileListCompleted, interaction.file], async (mock) => {
+      const transport = pactTransport({ mock });
+      const result = await sdk(transport).readAllFiles({ oAuthToken: STORED_TOKEN, sessionKey: SESSION_KEY });
+
+      expect(result.status.state).toBe('completed');
+      expect(result.failures).toEqual([]);
+      expect(result.files).toHaveLength(1);
+      expect(result.files[0]).toMatchObject({
+        fileName: FILE_NAME,
+        data: FILE_OBJECTS,
+        metadata: FILE_METADATA,
+        compression: 'none',
+        lastModified: FILE_LAST_MODIFIED,
+      });
+      expect(transport.sent.map((r) => r.path)).toEqual([
+        `${API_PATH}/permission-access/query/${SESSION_KEY}`,
+        `${API_PATH}/permission-access/query/${SESSION_KEY}/${FILE_NAME}`,
+      ]);
+    });
+  });
+
+  it("readAccounts: the user's accounts", async () => {
+    await withPactMock([interaction.accounts], async (mock) => {
+      const { accounts } = await sdk(pactTransport({ mock })).readAccounts({ oAuthToken: STORED_TOKEN });
+      expect(accounts).toEqual([ACCOUNT]);
+    });
+  });
+
+  it('deleteUser: the user is removed', async () => {
+    await withPactMock([interaction.deleteUser], async (mock) => {
+      const transport = pactTransport({ mock });
+      await expect(sdk(transport).deleteUser({ oAuthToken: STORED_TOKEN })).resolves.toBeUndefined();
+      expect(transport.sent).toMatchObject([{ method: 'DELETE', path: `${API_PATH}/user`, call: 'user' }]);
+    });
+  });
+});

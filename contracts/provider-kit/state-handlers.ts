@@ -1,0 +1,285 @@
+/**
+ * Provider state handlers for verifying digi.me API pacts against the mock server. Every state is
+ * set up through the mock's core, the way a real client would have got there: the app contract is
+ * registered, consent is given on the core's consent flow (authorize with a PKCE challenge, the
+ * consent decision, the code exchange), sessions are triggered, and time passes by moving the
+ * mock clock. What a state produces (tokens, the code and its verifier, the session key, a file
+ * name) is recorded in the `ProviderStateContext` for the request filter, and returned to Pact as
+ * provider-state values for `fromProviderState` expressions.
+ */
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import type { VerifierOptions } from '@pact-foundation/pact';
+import { z } from 'zod';
+import type { Authority } from '../../mock-server/core/authority.js';
+import { authorize, exchangeCode, pkceChallenge } from '../../mock-server/core/consent.js';
+import type { VerifiedRequest } from '../../mock-server/core/request-jwt.js';
+import type { AppContract, TokenRecord } from '../../mock-server/core/store.js';
+import type { ProviderStateContext, StateClaims } from './state-context.js';
+import { DIGIME_STATES, type DigimeStateValues } from './states.js';
+
+/** Pact's state handler map, as `Verifier` takes it. */
+export type StateHandlers = NonNullable<VerifierOptions['stateHandlers']>;
+
+export interface DigimeAppContract {
+  appId: string;
+  contractId: string;
+  /** The contract's key pair: the private key (the public one is derived) or the public key PEM. */
+  privateKey?: KeyObject | string;
+  publicKey?: string;
+}
+
+export interface DigimeStateHandlersOptions {
+  /** Where the produced tokens, code and session go, for the request filter. */
+  context: ProviderStateContext;
+  /** The app contract whose pacts are verified; every state makes sure it is registered with this key. */
+  app: DigimeAppContract;
+  /** Fixture user who consents when a state's params name none. Default: the server's `defaultUser`. */
+  userId?: string;
+  /** `redirect_uri` of the consent the states give. Default: the contract's first, else `https://app.example/callback`. */
+  redirectUri?: string;
+  /**
+   * Put the mock clock back where it was when an interaction's states are torn down (default
+   * true), so a state that moved time does not leak into the next interaction.
+   */
+  restoreClock?: boolean;
+}
+
+const userParams = z.object({ userId: z.string().min(1).optional() }).loose();
+const appParams = z.object({ appId: z.string().optional(), contractId: z.string().optional() }).loose();
+const expiryParams = userParams.extend({ secondsPastExpiry: z.number().positive().finite().optional() });
+const sessionParams = userParams.extend({
+  progress: z.number().gt(0).lt(1).optional(),
+  fileNameContains: z.string().min(1).optional(),
+  scope: z.record(z.string(), z.unknown()).optional(),
+});
+
+const DEFAULT_SECONDS_PAST_EXPIRY = 60;
+const DEFAULT_PROGRESS = 0.5;
+
+/** A failure to set up a provider state; the message says which state and why. */
+export class ProviderStateError extends Error {
+  constructor(state: string, message: string) {
+    super(`Provider state "${state}": ${message}`);
+    this.name = 'ProviderStateError';
+  }
+}
+
+/**
+ * The state handlers for every name in `DIGIME_STATES` (with `appRegistered` named after
+ * `options.app.contractId`), ready for `new Verifier({ stateHandlers })`.
+ */
+export function createDigimeStateHandlers(authority: Authority, options: DigimeStateHandlersOptions): StateHandlers {
+  const { context } = options;
+  const restoreClock = options.restoreClock ?? true;
+  const publicKey = publicKeyPem(options.app);
+  const clientId = `${options.app.appId}_${options.app.contractId}`;
+  const jwksUrl = `${authority.config.publicUrl?.replace(/\/+$/, '') ?? 'http://127.0.0.1'}/v1.7/jwks/oauth`;
+  let clockBefore: { offsetMs: number; frozen: boolean } | undefined;
+
+  /**
+   * The app contract, registered with the kit's key. A contract the server already has (from its
+   * fixtures or configuration) is kept as it is, lifetimes and redirect URIs included; only a
+   * different key is replaced, since the filter signs with the kit's.
+   */
+  const register = (): AppContract => {
+    const existing = authority.store.apps.get(clientId);
+    if (existing?.publicKey.equals(createPublicKey(publicKey))) return existing;
+    return authority.registerApp({
+      appId: options.app.appId,
+      contractId: options.app.contractId,
+      publicKey,
+      ...(existing
+        ? { name: existing.name, description: existing.description, redirectUris: existing.redirectUris, ttl: existing.ttl }
+        : {}),
+    });
+  };
+  const redirectUriOf = (app: AppContract) => options.redirectUri ?? app.redirectUris?.[0] ?? 'https://app.example/callback';
+
+  /** A request as the core sees it after the JWT checks (the states skip the transport). */
+  const asRequest = (app: AppContract, claims: Record<string, unknown>): VerifiedRequest => ({
+    app,
+    claims: { client_id: app.clientId, nonce: randomBytes(16).toString('hex'), timestamp: authority.wallClock.now(), ...claims },
+  });
+
+  /** authorize with a fresh PKCE pair → the consent page's decision → an authorization code. */
+  async function giveConsent(app: AppContract, userId: string) {
+    const codeVerifier = randomBytes(32).toString('base64url');
+    const { preauthorization_code } = await authorize(
+      authority,
+      asRequest(app, {
+        code_challenge: pkceChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        redirect_uri: redirectUriOf(app),
+        response_mode: 'query',
+        response_type: 'code',
+        state: 'provider-state',
+      }),
+      { agent: { sdk: { name: 'digime-provider-kit', version: '1', meta: {} } } },
+    );
+    const consent = authority.consentRequest(preauthorization_code, 'authorize');
+    const redirect = new URL(authority.decideConsent(consent, { decision: 'accept', userId }));
+    const code = redirect.searchParams.get('code');
+    if (!code) throw new Error(`the consent redirect carries no code: ${redirect.search}`);
+    return { code, codeVerifier };
+  }
+
+  /** Consent, then the code exchange: live access and refresh tokens. */
+  async function issueTokens(app: AppContract, userId: string): Promise<{ access: TokenRecord; refresh: TokenRecord }> {
+    const { code, codeVerifier } = await giveConsent(app, userId);
+    const { access, refresh } = await exchangeCode(
+      authority,
+      asRequest(app, { grant_type: 'authorization_code', code, code_verifier: codeVerifier }),
+      jwksUrl,
+    );
+    return { access, refresh };
+  }
+
+  const secondsUntil = (epochMs: number) => (epochMs - authority.clock.now()) / 1000;
+
+  function rememberClock(): void {
+    if (restoreClock && clockBefore === undefined) {
+      const { offsetMs, frozen } = authority.clock.state();
+      clockBefore = { offsetMs, frozen };
+    }
+  }
+
+  function produced(claims: StateClaims, values: DigimeStateValues): Record<string, string> {
+    context.record({ claims, values });
+    return Object.fromEntries(Object.entries(context.values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  }
+
+  function parse<T extends z.ZodType>(state: string, schema: T, params: unknown): z.infer<T> {
+    const result = schema.safeParse(params ?? {});
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ProviderStateError(state, `bad params: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    }
+    return result.data;
+  }
+
+  /**
+   * A handler with `setup` and `teardown`, whose failures name the state (pact-js only logs a
+   * failed set-up, then replays the request anyway). It is callable as well (calling it sets up):
+   * pact-js types `VerifierOptions.stateHandlers` as HTTP and message handlers at once, and only a
+   * function with `setup`/`teardown` members satisfies both; at run time pact-js uses the members.
+   */
+  function handler(state: string, run: (params: unknown) => Promise<Record<string, string>>) {
+    const setup = async (params?: unknown): Promise<Record<string, string>> => {
+      rememberClock();
+      try {
+        return await run(params);
+      } catch (error) {
+        const failure =
+          error instanceof ProviderStateError ? error : new ProviderStateError(state, (error as Error)?.message ?? String(error));
+        context.recordFailure(failure.message);
+        throw failure;
+      }
+    };
+    const teardown = async (): Promise<undefined> => {
+      context.clear();
+      if (clockBefore !== undefined) {
+        const { offsetMs, frozen } = clockBefore;
+        clockBefore = undefined;
+        authority.clock.reset();
+        if (offsetMs !== 0) authority.clock.advance(offsetMs / 1000);
+        if (frozen) authority.clock.freeze(true);
+      }
+      return undefined;
+    };
+    return Object.assign((params?: unknown) => setup(params), { setup, teardown });
+  }
+
+  const userOf = (params: { userId?: string | undefined }) => params.userId ?? options.userId ?? authority.config.defaultUser;
+
+  const tokenState = (state: string) =>
+    handler(state, async (raw) => {
+      const params = parse(state, userParams, raw);
+      const { access, refresh } = await issueTokens(register(), userOf(params));
+      return produced(
+        { access_token: access.value, refresh_token: refresh.value },
+        { userId: userOf(params), accessToken: access.value, refreshToken: refresh.value },
+      );
+    });
+
+  const expiryState = (state: string, which: 'access' | 'refresh') =>
+    handler(state, async (raw) => {
+      const params = parse(state, expiryParams, raw);
+      const { access, refresh } = await issueTokens(register(), userOf(params));
+      const past = params.secondsPastExpiry ?? DEFAULT_SECONDS_PAST_EXPIRY;
+      const expiring = which === 'access' ? access : refresh;
+      authority.clock.advance(secondsUntil(expiring.expiresAt) + past);
+      if (which === 'access' && authority.clock.now() >= refresh.expiresAt) {
+        throw new ProviderStateError(
+          state,
+          `the refresh token would expire too (refresh lifetime ≤ access lifetime + ${past} s); lower secondsPastExpiry or the access token TTL`,
+        );
+      }
+      return produced(
+        { access_token: access.value, refresh_token: refresh.value },
+        { userId: userOf(params), accessToken: access.value, refreshToken: refresh.value },
+      );
+    });
+
+  const sessionState = (state: string, phase: 'running' | 'completed') =>
+    handler(state, async (raw) => {
+      const params = parse(state, sessionParams, raw);
+      const app = register();
+      const { access, refresh } = await issueTokens(app, userOf(params));
+      const asUser = asRequest(app, { access_token: access.value });
+      const { session } = authority.trigger(asUser, params.scope ? { scope: params.scope } : {});
+      const { pendingSeconds, runningSeconds } = authority.config.sync;
+      const progress = params.progress ?? DEFAULT_PROGRESS;
+      authority.clock.advance(phase === 'running' ? pendingSeconds + runningSeconds * progress : pendingSeconds + runningSeconds + 1);
+      const list = authority.readFileList(asUser, session.key);
+      if (list.status.state !== phase) {
+        throw new ProviderStateError(state, `the session is ${list.status.state}, not ${phase} (sync timing: ${JSON.stringify(authority.config.sync)})`);
+      }
+      const names = list.fileList.map((f) => f.name);
+      const fileName = names.find((n) => params.fileNameContains === undefined || n.includes(params.fileNameContains));
+      if (fileName === undefined) {
+        throw new ProviderStateError(
+          state,
+          params.fileNameContains === undefined
+            ? 'the session lists no file yet (raise progress)'
+            : `no listed file name contains "${params.fileNameContains}"`,
+        );
+      }
+      return produced(
+        { access_token: access.value, refresh_token: refresh.value },
+        { userId: userOf(params), accessToken: access.value, refreshToken: refresh.value, sessionKey: session.key, fileName },
+      );
+    });
+
+  const appState = DIGIME_STATES.appRegistered(options.app.contractId);
+  return {
+    // Pact calls set-up and tear-down with an empty name for interactions without a state.
+    [DIGIME_STATES.none]: handler(DIGIME_STATES.none, async () => produced({}, {})),
+    [appState]: handler(appState, async (raw) => {
+      const params = parse(appState, appParams, raw);
+      for (const key of ['appId', 'contractId'] as const) {
+        if (params[key] !== undefined && params[key] !== options.app[key]) {
+          throw new ProviderStateError(appState, `params name ${key} "${params[key]}", but the kit verifies "${options.app[key]}"`);
+        }
+      }
+      register();
+      return produced({}, {});
+    }),
+    [DIGIME_STATES.authorizationCodeIssued]: handler(DIGIME_STATES.authorizationCodeIssued, async (raw) => {
+      const params = parse(DIGIME_STATES.authorizationCodeIssued, userParams, raw);
+      const { code, codeVerifier } = await giveConsent(register(), userOf(params));
+      return produced({ code, code_verifier: codeVerifier }, { userId: userOf(params), code, codeVerifier });
+    }),
+    [DIGIME_STATES.validAccessToken]: tokenState(DIGIME_STATES.validAccessToken),
+    [DIGIME_STATES.validRefreshToken]: tokenState(DIGIME_STATES.validRefreshToken),
+    [DIGIME_STATES.accessTokenExpired]: expiryState(DIGIME_STATES.accessTokenExpired, 'access'),
+    [DIGIME_STATES.refreshTokenExpired]: expiryState(DIGIME_STATES.refreshTokenExpired, 'refresh'),
+    [DIGIME_STATES.sessionRunning]: sessionState(DIGIME_STATES.sessionRunning, 'running'),
+    [DIGIME_STATES.sessionCompleted]: sessionState(DIGIME_STATES.sessionCompleted, 'completed'),
+  };
+}
+
+function publicKeyPem(app: DigimeAppContract): string {
+  if (app.publicKey) return app.publicKey;
+  if (!app.privateKey) throw new Error('createDigimeStateHandlers: app needs privateKey or publicKey');
+  return createPublicKey(app.privateKey).export({ type: 'spki', format: 'pem' }).toString();
+}

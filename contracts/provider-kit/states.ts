@@ -1,0 +1,64 @@
+/**
+ * The provider states of the digi.me API contract: the names consumer tests pass to `given()`
+ * and the provider kit's state handlers set up. This module imports nothing, so a consumer test
+ * can use the names without pulling in the mock server.
+ */
+
+/** State names. `appRegistered` takes the contract id, so each app's pacts name their own contract. */
+export const DIGIME_STATES = {
+  /** What pact-core sends for an interaction without a provider state (e.g. the JWKS). */
+  none: '',
+  /** The app contract exists (its public key is registered). Params: `AppStateParams`. */
+  appRegistered: (contractId: string) => `an app contract ${contractId} is registered`,
+  /** Consent was given and a PKCE-bound authorization code waits to be exchanged. Params: `UserStateParams`. */
+  authorizationCodeIssued: 'the user has given consent and an authorization code has been issued',
+  /** Tokens were issued and neither has expired. Params: `UserStateParams`. */
+  validAccessToken: 'the user has a valid access token',
+  /** Same set-up as `validAccessToken`; the name says which token the interaction is about. */
+  validRefreshToken: 'the user has a valid refresh token',
+  /** The access token has expired (mock clock moved past it); the refresh token has not. Params: `ExpiryStateParams`. */
+  accessTokenExpired: 'the access token has expired',
+  /** Both tokens have expired (mock clock moved past the refresh token). Params: `ExpiryStateParams`. */
+  refreshTokenExpired: 'the refresh token has expired',
+  /** A data session was triggered and is part-way through its sync. Params: `SessionStateParams`. */
+  sessionRunning: 'a data session is running',
+  /** A data session was triggered and its sync has completed. Params: `SessionStateParams`. */
+  sessionCompleted: 'a data session has completed',
+} as const;
+
+/** Params of `appRegistered`: when given, they must name the kit's app contract. */
+export type AppStateParams = { appId?: string; contractId?: string };
+
+/** Params of the token states: which fixture user consents (default: the server's default user). */
+export type UserStateParams = { userId?: string };
+
+/** Params of the expiry states: how far past the expiry the mock clock is moved (default 60 s). */
+export type ExpiryStateParams = UserStateParams & { secondsPastExpiry?: number };
+
+/**
+ * Params of the session states. `progress` (0..1, default 0.5) is how far through its sync a
+ * running session is; `fileNameContains` picks the file whose name the state provides (e.g.
+ * `"_406_"` for play history); `scope` narrows the session as a trigger body's `scope` does.
+ */
+export type SessionStateParams = UserStateParams & {
+  progress?: number;
+  fileNameContains?: string;
+  scope?: { [field: string]: Json };
+};
+
+/** A JSON value (state params travel in the pact file as JSON). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * What a state's set-up returns: the values a pact can inject with `fromProviderState`
+ * (`${sessionKey}`, `${fileName}`, …). Only those the state produced are present.
+ */
+export type DigimeStateValues = {
+  userId?: string;
+  accessToken?: string;
+  refreshToken?: string;
+  code?: string;
+  codeVerifier?: string;
+  sessionKey?: string;
+  fileName?: string;
+};
