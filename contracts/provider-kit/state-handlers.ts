@@ -13,7 +13,8 @@ import { z } from 'zod';
 import type { Authority } from '../../mock-server/core/authority.js';
 import { authorize, exchangeCode, pkceChallenge } from '../../mock-server/core/consent.js';
 import type { VerifiedRequest } from '../../mock-server/core/request-jwt.js';
-import type { AppContract, TokenRecord } from '../../mock-server/core/store.js';
+import type { AppContract } from '../../mock-server/core/store.js';
+import type { IssuedToken } from '../../mock-server/core/tokens.js';
 import type { ProviderStateContext, StateClaims } from './state-context.js';
 import { DIGIME_STATES, type DigimeStateValues } from './states.js';
 
@@ -124,7 +125,7 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
   }
 
   /** Consent, then the code exchange: live access and refresh tokens. */
-  async function issueTokens(app: AppContract, userId: string): Promise<{ access: TokenRecord; refresh: TokenRecord }> {
+  async function issueTokens(app: AppContract, userId: string): Promise<{ access: IssuedToken; refresh: IssuedToken }> {
     const { code, codeVerifier } = await giveConsent(app, userId);
     const { access, refresh } = await exchangeCode(
       authority,

@@ -64,7 +64,8 @@ export interface Consent {
 export interface TokenRecord {
   jti: string;
   kind: 'access' | 'refresh';
-  value: string;
+  /** SHA-256 of the token (base64url): enough to recognise it, useless to steal, and small. */
+  valueHash: string;
   clientId: string;
   consentId: string;
   userId: string;
@@ -96,4 +97,6 @@ export class Store {
   readonly sessions = new Map<string, DataSession>();
   /** `client_id:nonce` → wall-clock ms until which it is remembered. */
   readonly nonces = new Map<string, number>();
+  /** Records added since start; every so often expired ones are swept (sweep.ts). */
+  additions = 0;
 }

@@ -2,10 +2,12 @@
  * Access and refresh tokens: PS512 JWS values whose life is decided here, by the mock clock and
  * the store, never by the token's own claims (PROTOCOL §8: server-signed JWS carry no exp/nbf).
  */
+import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
 import { randomId } from './ids.js';
+import { noteAddition } from './sweep.js';
 import type { AppContract, Consent, TokenRecord } from './store.js';
 
 /** The payload of the `token` JWS that `oauth/token` answers with (PROTOCOL §3). */
@@ -27,13 +29,18 @@ export function lifetimes(ctx: CoreContext, app: AppContract) {
   };
 }
 
+/** A token as handed out: its record (what the store keeps) and its value (what the client gets). */
+export type IssuedToken = TokenRecord & { value: string };
+
+export const tokenHash = (value: string) => createHash('sha256').update(value).digest('base64url');
+
 async function mintToken(
   ctx: CoreContext,
   kind: TokenRecord['kind'],
   consent: Consent,
   expiresAt: number,
   family: string,
-): Promise<TokenRecord> {
+): Promise<IssuedToken> {
   const jti = randomId(18);
   const issuedAt = ctx.clock.now();
   const value = await ctx.keys.signJws({
@@ -47,7 +54,7 @@ async function mintToken(
   const record: TokenRecord = {
     jti,
     kind,
-    value,
+    valueHash: tokenHash(value),
     clientId: consent.clientId,
     consentId: consent.consentId,
     userId: consent.userId,
@@ -56,14 +63,15 @@ async function mintToken(
     family,
   };
   ctx.store.tokens.set(jti, record);
-  return record;
+  noteAddition(ctx);
+  return { ...record, value };
 }
 
 async function tokenResponse(
   ctx: CoreContext,
   consent: Consent,
-  access: TokenRecord,
-  refresh: TokenRecord,
+  access: IssuedToken,
+  refresh: IssuedToken,
   jku: string,
 ): Promise<string> {
   const payload: TokenPayload = {
@@ -99,7 +107,9 @@ function liveRecord(ctx: CoreContext, kind: TokenRecord['kind'], app: AppContrac
     return undefined;
   }
   const record = typeof jti === 'string' ? ctx.store.tokens.get(jti) : undefined;
-  if (!record || record.value !== value || record.kind !== kind || record.clientId !== app.clientId) return undefined;
+  if (!record || record.kind !== kind || record.clientId !== app.clientId || record.valueHash !== tokenHash(value)) {
+    return undefined;
+  }
   return record;
 }
 
@@ -150,7 +160,7 @@ export async function refreshTokens(ctx: CoreContext, app: AppContract, value: u
   const [access, refresh] = await Promise.all([
     mintToken(ctx, 'access', consent, now + accessMs, record.family),
     // A rotated refresh token expires when the old one would have.
-    rotate ? mintToken(ctx, 'refresh', consent, record.expiresAt, record.family) : record,
+    rotate ? mintToken(ctx, 'refresh', consent, record.expiresAt, record.family) : { ...record, value: value as string },
   ]);
   return { token: await tokenResponse(ctx, consent, access, refresh, jku), access, refresh };
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { Authority } from './authority.js';
+import { SigningKey } from './keys.js';
+import { sweepExpired } from './sweep.js';
+import { testServerKeyPem } from '../../test/support/keys.js';
+
+describe('sweepExpired', () => {
+  it('forgets expired tokens, codes and sessions and keeps live ones', async () => {
+    const a = await Authority.create({ logLevel: 'silent' }, { signingKey: await SigningKey.fromPem(testServerKeyPem()) });
+    const now = a.clock.now();
+    const token = (jti: string, expiresAt: number) =>
+      a.store.tokens.set(jti, { jti, kind: 'access', valueHash: jti, clientId: 'c', consentId: 'k', userId: 'u', issuedAt: now, expiresAt, family: 'f' });
+    token('old', now - 1);
+    token('live', now + 60_000);
+    a.store.sessions.set('s-old', { key: 's-old', clientId: 'c', options: {}, createdAt: now, expiresAt: now });
+    a.store.sessions.set('s-live', { key: 's-live', clientId: 'c', options: {}, createdAt: now, expiresAt: now + 1 });
+    sweepExpired(a);
+    expect([...a.store.tokens.keys()]).toEqual(['live']);
+    expect([...a.store.sessions.keys()]).toEqual(['s-live']);
+  });
+});

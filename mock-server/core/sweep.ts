@@ -1,0 +1,22 @@
+/**
+ * Forgetting what can no longer be used: expired tokens, codes and sessions. A forgotten token
+ * answers exactly as an expired one does (401 InvalidToken), so this only bounds memory in a
+ * long-running mock. Run now and then from the paths that add records.
+ */
+import type { CoreContext } from './context.js';
+
+const EVERY = 1024;
+
+export function noteAddition(ctx: CoreContext): void {
+  if (++ctx.store.additions % EVERY === 0) sweepExpired(ctx);
+}
+
+export function sweepExpired(ctx: CoreContext): void {
+  const now = ctx.clock.now();
+  const { store } = ctx;
+  for (const [k, t] of store.tokens) if (t.expiresAt <= now) store.tokens.delete(k);
+  for (const [k, c] of store.preauthorizationCodes) if (c.expiresAt <= now) store.preauthorizationCodes.delete(k);
+  // A used code stays until it expires, so that a replay can still revoke what it produced.
+  for (const [k, c] of store.authorizationCodes) if (c.expiresAt <= now) store.authorizationCodes.delete(k);
+  for (const [k, s] of store.sessions) if (s.expiresAt <= now) store.sessions.delete(k);
+}
