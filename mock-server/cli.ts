@@ -19,7 +19,7 @@ Options:
   --port <port>                      port, 0 for any free one      (env PORT, default 8080)
   --public-url <url>                 origin clients use, for jku   (env DIGIME_MOCK_PUBLIC_URL)
   --key-file <path>                  server signing key (PEM)      (env DIGIME_MOCK_KEY_FILE, default .data/signing-key.pem)
-  --fixtures <dir>                   apps/ and users/ fixtures     (env DIGIME_MOCK_FIXTURES, default ./fixtures)
+  --fixtures <dir>                   apps/ and users/ fixtures     (env DIGIME_MOCK_FIXTURES, default: this package's fixtures/)
   --consent <page|accept|deny>       consent page behaviour        (env DIGIME_MOCK_CONSENT, default page)
   --access-token-ttl <seconds>       (env DIGIME_MOCK_ACCESS_TOKEN_TTL, default 86400)
   --refresh-token-ttl <seconds>      (env DIGIME_MOCK_REFRESH_TOKEN_TTL, default 2592000)

@@ -110,3 +110,18 @@ describe('/__admin/tokens', () => {
     expect((await h.http.post('/__admin/tokens/expire').send({ who: 'everyone' })).status).toBe(400);
   });
 });
+
+describe('clock limits', () => {
+  it('refuses a move outside the range of dates with 400, leaving the clock as it was', async () => {
+    const h = await createHarness();
+    await h.http.post('/__admin/clock').send({ advance: 60, freeze: true }).expect(200);
+    const before = (await h.http.get('/__admin/clock')).body;
+    for (const body of [{ advance: 1e300 }, { advance: -1e300 }, { set: '2030-01-01T00:00:00Z', advance: 1e13 }]) {
+      const res = await h.http.post('/__admin/clock').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('ValidationErrors');
+    }
+    const after = (await h.http.get('/__admin/clock')).body;
+    expect({ now: after.now, frozen: after.frozen }).toEqual({ now: before.now, frozen: true });
+  });
+});

@@ -370,6 +370,28 @@ describe('token reference and re-authorisation', () => {
     expect(fresh.payload.consentid).not.toBe(payload.consentid);
   });
 
+  it('authorize re-authorises with an expired access token, as clients send it after the refresh token expired', async () => {
+    const { payload } = await authorizeAndExchange(h);
+    h.authority.clock.advance(31 * DAY);
+    const reauth = await authorizeAndExchange(h, { claims: { access_token: payload.access_token.value } });
+    expect(reauth.payload.consentid).toBe(payload.consentid);
+  });
+
+  it('a consent covers only the accounts its scope reaches, none if it reaches none', async () => {
+    const music = await authorizeAndExchange(h, { body: { actions: { pull: { scope: { serviceGroups: [{ id: 5 }] } } } } });
+    const medical = await authorizeAndExchange(h, { body: { actions: { pull: { scope: { serviceGroups: [{ id: 2 }] } } } } });
+    const accounts = async (access: string) =>
+      (await h.http.get('/v1.7/permission-access/accounts').set(bearer(await signRequest({ access_token: access })))).body.map((a: { serviceTypeName: string }) => a.serviceTypeName);
+    expect(await accounts(music.payload.access_token.value)).toEqual(['Spotify']);
+    expect(await accounts(medical.payload.access_token.value)).toEqual([]);
+    expect(medical.params.get('accountReference')).toBeNull();
+  });
+
+  it('refuses time ranges outside the range of dates', async () => {
+    await expect(consent(h, { body: { actions: { pull: { scope: { timeRanges: [{ from: 1e15 }] } } } } })).rejects.toThrow(/authorize answered 406/);
+    await expect(consent(h, { body: { actions: { pull: { scope: { timeRanges: [{ last: '999999999y' }] } } } } })).rejects.toThrow(/authorize answered 406/);
+  });
+
   it('authorize with a dead access token answers 401 InvalidToken', async () => {
     await expect(consent(h, { claims: { access_token: 'expired-or-unknown' } })).rejects.toThrow(/authorize answered 401/);
   });

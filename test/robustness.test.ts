@@ -50,7 +50,60 @@ async function expectWellFormed(res: Awaited<ReturnType<WireHandler>>) {
   }
 }
 
+const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 1e300, -1e300, Number.MAX_SAFE_INTEGER));
+const timeRange = fc.oneof(
+  fc.record({ from: number, to: number }, { requiredKeys: [] }),
+  fc.record({ last: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('1d', '6m', '99999y', '0d')) }),
+);
+const serviceGroup = fc.record(
+  { id: number, serviceTypes: fc.array(fc.record({ id: number, serviceObjectTypes: fc.array(fc.record({ id: number }), { maxLength: 2 }) }, { requiredKeys: ['id'] }), { maxLength: 2 }) },
+  { requiredKeys: ['id'] },
+);
+const scope = fc.record({ timeRanges: fc.array(timeRange, { maxLength: 3 }), serviceGroups: fc.array(serviceGroup, { maxLength: 3 }) }, { requiredKeys: [] });
+
 describe('robustness', () => {
+  it('the admin clock takes any numbers and dates without breaking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ advance: number, set: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), freeze: fc.boolean() }, { requiredKeys: [] }),
+        async (change) => {
+          await expectWellFormed(await handle({ method: 'POST', url: new URL('http://127.0.0.1/__admin/clock'), headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(change)) }));
+          await expectWellFormed(await handle({ method: 'GET', url: new URL('http://127.0.0.1/__admin/clock'), headers: {} }));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    h.authority.clock.reset();
+  });
+
+  it('any scope at authorize, then its consent page, and at trigger', async () => {
+    await fc.assert(
+      fc.asyncProperty(scope, async (s) => {
+        const authorize = await handle({
+          method: 'POST',
+          url: new URL('http://127.0.0.1/v1.7/oauth/authorize'),
+          headers: { authorization: `Bearer ${await signRequest({ code_challenge: 'x'.repeat(43), redirect_uri: 'http://x/cb' })}` },
+          body: Buffer.from(JSON.stringify({ actions: { pull: { scope: s } } })),
+        });
+        await expectWellFormed(authorize);
+        if (authorize.status === 201) {
+          const token = (authorize.body as { token: string }).token;
+          const code = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).preauthorization_code;
+          await expectWellFormed(await handle({ method: 'GET', url: new URL(`http://127.0.0.1/apps/saas/authorize?code=${code}`), headers: {} }));
+        }
+        await expectWellFormed(
+          await handle({
+            method: 'POST',
+            url: new URL('http://127.0.0.1/v1.7/permission-access/trigger'),
+            headers: { authorization: `Bearer ${await signRequest({ access_token: access })}` },
+            body: Buffer.from(JSON.stringify({ scope: s })),
+          }),
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('random requests without credentials', async () => {
     await fc.assert(
       fc.asyncProperty(

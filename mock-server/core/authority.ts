@@ -4,20 +4,22 @@
  * nothing of HTTP beyond digi.me's error table.
  */
 import { createPublicKey } from 'node:crypto';
-import { MockClock, wallClock, type Clock } from './clock.js';
-import { parseConfig, type AppContractConfig, type MockConfig, type MockConfigInput } from './config.js';
+import { ClockRangeError, MockClock, wallClock, type Clock, type ClockState } from './clock.js';
+import { ConfigError, parseConfig, type AppContractConfig, type MockConfig, type MockConfigInput } from './config.js';
 import * as consent from './consent.js';
 import type { CoreContext } from './context.js';
 import { DataPlane } from './data/data-plane.js';
 import { loadDataSets } from './data/data-set.js';
 import { expireTokens, revokeTokens, type TokenSelector } from './control.js';
-import { errors } from './errors.js';
+import { DigimeError, errors } from './errors.js';
 import { loadAppFixtures, loadUserFixtures, type User } from './fixtures.js';
 import { SigningKey } from './keys.js';
 import { verifyRequestJwt, type VerifiedRequest } from './request-jwt.js';
 import { sessionView, createSession, requireSession } from './sessions.js';
 import { Store, type AppContract } from './store.js';
 import { refreshTokens, requireAccessToken } from './tokens.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 export interface AuthorityOptions {
   /** A signing key to use instead of the configured key file (tests). */
@@ -46,7 +48,14 @@ export class Authority implements CoreContext {
     const wall = options.wallClock ?? wallClock;
     const keys = options.signingKey ?? (await SigningKey.loadOrCreate(config.keyFile));
     const authority = new Authority(config, new MockClock({ source: wall }), wall, keys);
-    for (const app of [...loadAppFixtures(config.fixturesDir), ...config.apps]) authority.registerApp(app);
+    const apps = [...loadAppFixtures(config.fixturesDir), ...config.apps.map((app, i) => ({ source: `Invalid configuration: apps.${i}`, app }))];
+    for (const { source, app } of apps) {
+      try {
+        authority.registerApp(app);
+      } catch (err) {
+        throw new ConfigError(`${source}: ${(err as Error).message}`);
+      }
+    }
     for (const user of options.users ?? loadUserFixtures(config.fixturesDir)) authority.users.set(user.id, user);
     authority.data.load(loadDataSets(config.fixturesDir, authority.users.values()));
     return authority;
@@ -117,6 +126,15 @@ export class Authority implements CoreContext {
     return consent.consentRequest(this, code, page);
   }
 
+  automaticDecision(autoConsent: string | null | undefined) {
+    return consent.automaticDecision(this, autoConsent);
+  }
+
+  /** The admin API answers peers on this machine (and in-process transports) unless told otherwise. */
+  adminAllowed(remoteAddress: string | undefined): boolean {
+    return this.config.admin.allowRemote || remoteAddress === undefined || LOOPBACK.test(remoteAddress);
+  }
+
   decideConsent(request: consent.ConsentRequest, decision: consent.ConsentDecision) {
     return consent.decideConsent(this, request, decision);
   }
@@ -183,5 +201,26 @@ export class Authority implements CoreContext {
   /** Control plane: the selected tokens are revoked. */
   revokeTokens(selector: TokenSelector = {}): number {
     return revokeTokens(this, selector);
+  }
+
+  /**
+   * Control plane: moves the mock clock, in this order: reset, set, advance, freeze. A change that
+   * would leave the range of dates is refused as a whole (ValidationErrors, 400).
+   */
+  changeClock(change: { reset?: boolean; set?: string; advance?: number; freeze?: boolean }): ClockState {
+    const { clock } = this;
+    const before = clock.state();
+    try {
+      if (change.reset) clock.reset();
+      if (change.set !== undefined) clock.set(Date.parse(change.set));
+      if (change.advance !== undefined) clock.advance(change.advance);
+    } catch (err) {
+      if (!(err instanceof ClockRangeError)) throw err;
+      clock.set(before.nowMs);
+      clock.freeze(before.frozen);
+      throw new DigimeError('ValidationErrors', `Parameter validation errors: ${err.message}`, 400);
+    }
+    if (change.freeze !== undefined) clock.freeze(change.freeze);
+    return clock.state();
   }
 }

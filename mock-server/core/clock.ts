@@ -16,6 +16,21 @@ export interface Clock {
 
 export const wallClock: Clock = { now: () => Date.now() };
 
+/** The range a JavaScript Date can hold: ±100,000,000 days around 1970. */
+export const MAX_TIME_MS = 8.64e15;
+
+export class ClockRangeError extends RangeError {
+  constructor() {
+    super('The clock cannot be moved outside the range of dates (±275,000 years around 1970)');
+    this.name = 'ClockRangeError';
+  }
+}
+
+function checked(ms: number): number {
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) throw new ClockRangeError();
+  return ms;
+}
+
 export interface ClockState {
   now: string;
   nowMs: number;
@@ -41,13 +56,12 @@ export class MockClock implements Clock {
 
   /** Moves the clock forward (or back, with a negative number) by whole or fractional seconds. */
   advance(seconds: number): ClockState {
-    const ms = Math.round(seconds * 1000);
-    if (this.#frozenAt !== undefined) this.#frozenAt += ms;
-    else this.#offset += ms;
-    return this.state();
+    return this.set(this.now() + Math.round(seconds * 1000));
   }
 
+  /** Sets the time; a time no Date can hold throws ClockRangeError and changes nothing. */
   set(epochMs: number): ClockState {
+    checked(epochMs);
     if (this.#frozenAt !== undefined) this.#frozenAt = epochMs;
     else this.#offset = epochMs - this.#source.now();
     return this.state();

@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
 import type { Account, User } from './fixtures.js';
+import { accountInScope, resolveScope } from './data/session-scope.js';
 import { randomId } from './ids.js';
 import type { VerifiedRequest } from './request-jwt.js';
 import { SessionOptionsSchema, type SessionOptions } from './scope.js';
 import { createSession, sessionView } from './sessions.js';
 import type { AppContract, Consent, PreauthorizationCode } from './store.js';
-import { issueTokens, requireAccessToken, revokeFamily } from './tokens.js';
+import { consentNamedBy, issueTokens, requireAccessToken, revokeFamily } from './tokens.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -68,8 +69,10 @@ export async function authorize(ctx: CoreContext, { app, claims }: VerifiedReque
   const redirectUri = checkRedirectUri(app, requiredString(claims, 'redirect_uri'));
   const state = optionalString(claims, 'state');
 
+  // Re-authorisation: the token only names the consent, and clients send it as stored, so an
+  // expired one will do (once the refresh token has expired, the access token has too).
   let reauthConsent: Consent | undefined;
-  if (claims.access_token !== undefined) reauthConsent = requireAccessToken(ctx, app, claims.access_token).consent;
+  if (claims.access_token !== undefined) reauthConsent = consentNamedBy(ctx, app, claims.access_token);
 
   const actions = body && typeof body === 'object' ? (body as Record<string, unknown>).actions : undefined;
   const pull = actions && typeof actions === 'object' ? (actions as Record<string, unknown>).pull : undefined;
@@ -151,21 +154,25 @@ export function consentRequest(ctx: CoreContext, rawCode: unknown, page: Consent
   return { code, app, page, users: [...ctx.users.values()], boundUser };
 }
 
-function accountsInScope(user: User, options: SessionOptions | undefined): Account[] {
-  const groups = options?.scope?.serviceGroups;
-  if (!groups?.length) return user.accounts;
-  const picked = user.accounts.filter((a) =>
-    groups.some(
-      (g) => g.id === a.serviceGroupId && (!g.serviceTypes?.length || g.serviceTypes.some((t) => t.id === a.serviceTypeId)),
-    ),
-  );
-  return picked.length ? picked : user.accounts;
+/** The user's accounts a consent covers: those the requested scope reaches (all, without a scope). */
+function accountsInScope(ctx: CoreContext, user: User, options: SessionOptions | undefined): Account[] {
+  const scope = resolveScope(options?.scope, ctx.clock.now());
+  return user.accounts.filter((a) => accountInScope(scope, a));
 }
 
 function redirect(base: string, params: Record<string, string | undefined>): string {
   const url = new URL(base);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   return url.toString();
+}
+
+/**
+ * Whether a consent page decides at once, without showing itself: the request's `autoConsent`
+ * (a mock extension) wins, then the server's consent mode.
+ */
+export function automaticDecision(ctx: CoreContext, autoConsent: string | null | undefined): 'accept' | 'deny' | undefined {
+  if (autoConsent === 'accept' || autoConsent === 'deny') return autoConsent;
+  return ctx.config.consent === 'page' ? undefined : ctx.config.consent;
 }
 
 export interface ConsentDecision {
@@ -199,7 +206,7 @@ export function decideConsent(ctx: CoreContext, request: ConsentRequest, { decis
         consentId: randomId(16),
         clientId: app.clientId,
         userId: user!.id,
-        accountReferences: accountsInScope(user!, code.sessionOptions).map((a) => a.reference),
+        accountReferences: accountsInScope(ctx, user!, code.sessionOptions).map((a) => a.reference),
         sessionOptions: code.sessionOptions,
         createdAt: now,
       };
@@ -252,7 +259,7 @@ export async function exchangeCode(ctx: CoreContext, { app, claims }: VerifiedRe
   const consent = ctx.store.consents.get(code.consentId);
   if (!consent || consent.revokedAt !== undefined) throw errors.invalidGrant('The consent behind this code was withdrawn');
   code.usedAt = now;
-  const issued = await issueTokens(ctx, app, consent, jku);
-  code.family = issued.refresh.family;
-  return issued;
+  // The family is known before any await, so a replay racing this exchange still revokes it.
+  code.family = randomId(18);
+  return issueTokens(ctx, app, consent, jku, code.family);
 }

@@ -53,7 +53,7 @@ function readJson(file: string): unknown {
 }
 
 /** `apps/*.json`; each names its public key file (`publicKeyFile`, relative) or embeds `publicKey`. */
-export function loadAppFixtures(fixturesDir: string): AppContractConfig[] {
+export function loadAppFixtures(fixturesDir: string): { source: string; app: AppContractConfig }[] {
   const dir = join(fixturesDir, 'apps');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -61,7 +61,9 @@ export function loadAppFixtures(fixturesDir: string): AppContractConfig[] {
     .sort()
     .map((f) => {
       const file = join(dir, f);
-      const raw = readJson(file) as Record<string, unknown>;
+      const json = readJson(file);
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(`Fixture ${file}: must hold a JSON object`);
+      const raw = json as Record<string, unknown>;
       if (typeof raw.publicKeyFile === 'string') {
         const keyFile = join(dir, raw.publicKeyFile);
         if (!existsSync(keyFile)) throw new ConfigError(`Fixture ${file}: publicKeyFile: ${keyFile} does not exist`);
@@ -70,7 +72,7 @@ export function loadAppFixtures(fixturesDir: string): AppContractConfig[] {
       }
       const parsed = AppContractConfigSchema.safeParse(raw);
       if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
-      return parsed.data;
+      return { source: `Fixture ${file}`, app: parsed.data };
     });
 }
 

@@ -3,6 +3,7 @@
  * every later rule works on a checked value.
  */
 import { z } from 'zod';
+import { MAX_TIME_MS } from './clock.js';
 
 const ServiceObjectType = z.object({ id: z.number().int() }).passthrough();
 const ServiceType = z
@@ -11,9 +12,10 @@ const ServiceType = z
 const ServiceGroup = z.object({ id: z.number().int(), serviceTypes: z.array(ServiceType).optional() }).passthrough();
 
 const TimeRange = z.union([
-  z.object({ last: z.string().regex(/^\d+[dmy]$/, 'must look like "30d", "6m" or "1y"') }).strict(),
+  z.object({ last: z.string().regex(/^\d{1,5}[dmy]$/, 'must look like "30d", "6m" or "1y"') }).strict(),
   z
-    .object({ from: z.number().nonnegative().optional(), to: z.number().nonnegative().optional() })
+    // Unix seconds, within the range of dates.
+    .object({ from: z.number().nonnegative().max(MAX_TIME_MS / 1000).optional(), to: z.number().nonnegative().max(MAX_TIME_MS / 1000).optional() })
     .strict(),
 ]);
 

@@ -10,12 +10,13 @@ describe('sweepExpired', () => {
     const now = a.clock.now();
     const token = (jti: string, expiresAt: number) =>
       a.store.tokens.set(jti, { jti, kind: 'access', valueHash: jti, clientId: 'c', consentId: 'k', userId: 'u', issuedAt: now, expiresAt, family: 'f' });
-    token('old', now - 1);
+    token('old', now - a.config.ttl.refreshToken * 1000 - 1);
+    token('recently-expired', now - 1);
     token('live', now + 60_000);
     a.store.sessions.set('s-old', { key: 's-old', clientId: 'c', options: {}, createdAt: now, expiresAt: now });
     a.store.sessions.set('s-live', { key: 's-live', clientId: 'c', options: {}, createdAt: now, expiresAt: now + 1 });
     sweepExpired(a);
-    expect([...a.store.tokens.keys()]).toEqual(['live']);
+    expect([...a.store.tokens.keys()]).toEqual(['recently-expired', 'live']);
     expect([...a.store.sessions.keys()]).toEqual(['s-live']);
   });
 });

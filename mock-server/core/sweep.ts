@@ -1,7 +1,7 @@
 /**
- * Forgetting what can no longer be used: expired tokens, codes and sessions. A forgotten token
- * answers exactly as an expired one does (401 InvalidToken), so this only bounds memory in a
- * long-running mock. Run now and then from the paths that add records.
+ * Forgetting what can no longer be used: long-expired tokens, expired codes and sessions. A
+ * forgotten token answers as an expired one does (401 InvalidToken), so this only bounds memory
+ * in a long-running mock. Run now and then from the paths that add records.
  */
 import type { CoreContext } from './context.js';
 
@@ -14,7 +14,9 @@ export function noteAddition(ctx: CoreContext): void {
 export function sweepExpired(ctx: CoreContext): void {
   const now = ctx.clock.now();
   const { store } = ctx;
-  for (const [k, t] of store.tokens) if (t.expiresAt <= now) store.tokens.delete(k);
+  // Expired tokens are kept a refresh-token lifetime longer: re-authorisation may still name one.
+  const grace = ctx.config.ttl.refreshToken * 1000;
+  for (const [k, t] of store.tokens) if (t.expiresAt + grace <= now) store.tokens.delete(k);
   for (const [k, c] of store.preauthorizationCodes) if (c.expiresAt <= now) store.preauthorizationCodes.delete(k);
   // A used code stays until it expires, so that a replay can still revoke what it produced.
   for (const [k, c] of store.authorizationCodes) if (c.expiresAt <= now) store.authorizationCodes.delete(k);

@@ -86,10 +86,9 @@ async function tokenResponse(
 }
 
 /** A new access and refresh token for a consent (the code exchange). */
-export async function issueTokens(ctx: CoreContext, app: AppContract, consent: Consent, jku: string) {
+export async function issueTokens(ctx: CoreContext, app: AppContract, consent: Consent, jku: string, family = randomId(18)) {
   const { accessMs, refreshMs } = lifetimes(ctx, app);
   const now = ctx.clock.now();
-  const family = randomId(18);
   const [access, refresh] = await Promise.all([
     mintToken(ctx, 'access', consent, now + accessMs, family),
     mintToken(ctx, 'refresh', consent, now + refreshMs, family),
@@ -126,6 +125,14 @@ export function requireAccessToken(ctx: CoreContext, app: AppContract, value: un
   const consent = liveConsent(ctx, record);
   if (!consent) throw errors.invalidAccessToken();
   return { token: record, consent };
+}
+
+/** The live consent an access token of this app was issued for, expired or not; else 401 InvalidToken. */
+export function consentNamedBy(ctx: CoreContext, app: AppContract, value: unknown): Consent {
+  const record = liveRecord(ctx, 'access', app, value);
+  const consent = record && record.revokedAt === undefined ? liveConsent(ctx, record) : undefined;
+  if (!consent) throw errors.invalidAccessToken();
+  return consent;
 }
 
 /** Revokes every refresh and access token of a refresh-token family. */

@@ -57,13 +57,7 @@ export const adminRoutes: Route[] = [
     method: 'POST',
     path: `${ADMIN_PREFIX}/clock`,
     handler: (ctx) => {
-      const change = parse(ClockChange, ctx);
-      const { clock } = ctx.authority;
-      if (change.reset) clock.reset();
-      if (change.set !== undefined) clock.set(Date.parse(change.set));
-      if (change.advance !== undefined) clock.advance(change.advance);
-      if (change.freeze !== undefined) clock.freeze(change.freeze);
-      return json(200, clock.state());
+      return json(200, ctx.authority.changeClock(parse(ClockChange, ctx)));
     },
   },
   {

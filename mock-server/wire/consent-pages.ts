@@ -36,8 +36,7 @@ function pageRoutes(page: ConsentPage): Route[] {
       handler: guarded(({ authority, req }) => {
         const q = req.url.searchParams;
         const request = authority.consentRequest(q.get('code'), page);
-        const mode = authority.config.consent;
-        const decision = decisionFrom(q.get('autoConsent')) ?? decisionFrom(mode === 'page' ? undefined : mode);
+        const decision = authority.automaticDecision(q.get('autoConsent'));
         const service = q.get('service') ?? undefined;
         if (decision) {
           return redirect(authority.decideConsent(request, { decision, userId: q.get('user') ?? undefined, service }));

@@ -12,16 +12,11 @@ import type { WireRequest, WireResponse } from './types.js';
 
 export type WireHandler = (req: WireRequest) => Promise<WireResponse>;
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
-/** True for peers on this machine (and in-process transports, which have no address). */
-export const isLoopback = (address: string | undefined) => address === undefined || LOOPBACK.test(address);
-
 export function createWireHandler(authority: Authority, extraRoutes: Route[] = []): WireHandler {
   const routes = compile([...apiRoutes, ...consentRoutes, ...adminRoutes, ...extraRoutes]);
   return async (req) => {
     const { pathname } = req.url;
-    if (pathname.startsWith(ADMIN_PREFIX) && !authority.config.admin.allowRemote && !isLoopback(req.remoteAddress)) {
+    if (pathname.startsWith(ADMIN_PREFIX) && !authority.adminAllowed(req.remoteAddress)) {
       return errorResponse(new DigimeError('Forbidden', 'The admin API answers loopback clients only'));
     }
     const found = match(routes, req.method.toUpperCase(), pathname);
