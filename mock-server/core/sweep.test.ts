@@ -14,7 +14,7 @@ describe('sweepExpired', () => {
     token('recently-expired', now - 1);
     token('live', now + 60_000);
     a.store.sessions.set('s-old', { key: 's-old', clientId: 'c', options: {}, createdAt: now, expiresAt: now });
-    a.store.sessions.set('s-live', { key: 's-live', clientId: 'c', options: {}, createdAt: now, expiresAt: now + 1 });
+    a.store.sessions.set('s-live', { key: 's-live', clientId: 'c', options: {}, createdAt: now, expiresAt: now + 60_000 });
     sweepExpired(a);
     expect([...a.store.tokens.keys()]).toEqual(['recently-expired', 'live']);
     expect([...a.store.sessions.keys()]).toEqual(['s-live']);
