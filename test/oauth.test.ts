@@ -321,6 +321,19 @@ describe('refresh and expiry', () => {
     expectError(await refresh(h2, rotated.refresh_token.value), 401, 'InvalidToken'); // family revoked
   });
 
+  it('concurrent refreshes of one token (keep policy) each get their own working access token', async () => {
+    const { payload } = await authorizeAndExchange(h);
+    const results = await Promise.all(Array.from({ length: 10 }, () => refresh(h, payload.refresh_token.value)));
+    const values = results.map((r) => (decodeJwt(r.body.token) as any).access_token.value as string);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect(new Set(values).size).toBe(10);
+    expect(new Set(values.map((v) => decodeJwt(v).jti)).size).toBe(10);
+    for (const v of values) {
+      const res = await h.http.post('/v1.7/permission-access/trigger').set(bearer(await signRequest({ access_token: v }))).send({});
+      expect(res.status).toBe(202);
+    }
+  });
+
   it('concurrent refreshes of one rotating token: exactly one wins', async () => {
     const h2 = await createHarness({ refreshPolicy: 'rotate' });
     const { payload } = await authorizeAndExchange(h2);

@@ -185,7 +185,11 @@ export class Authority implements CoreContext {
         store.consents.delete(id);
       }
     }
-    for (const [jti, t] of store.tokens) if (gone.has(t.consentId)) store.tokens.delete(jti);
+    for (const [jti, t] of store.tokens) {
+      if (!gone.has(t.consentId)) continue;
+      store.tokens.delete(jti);
+      store.presignedAccess.delete(t.family);
+    }
     for (const [key, s] of store.sessions) if (s.consentId && gone.has(s.consentId)) store.sessions.delete(key);
     for (const [code, a] of store.authorizationCodes) if (gone.has(a.consentId)) store.authorizationCodes.delete(code);
     for (const [code, p] of store.preauthorizationCodes) {

@@ -97,6 +97,11 @@ export class Store {
   readonly sessions = new Map<string, DataSession>();
   /** `client_id:nonce` → wall-clock ms until which it is remembered. */
   readonly nonces = new Map<string, number>();
+  /**
+   * Per token family, the next access token, already being signed (tokens.ts). A cache of
+   * signatures, not state: losing it costs one signature.
+   */
+  readonly presignedAccess = new Map<string, { jti: string; value: Promise<string> }>();
   /** Records added since start; every so often expired ones are swept (sweep.ts). */
   additions = 0;
 }

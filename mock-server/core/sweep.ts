@@ -17,6 +17,8 @@ export function sweepExpired(ctx: CoreContext): void {
   // Expired tokens are kept a refresh-token lifetime longer: re-authorisation may still name one.
   const grace = ctx.config.ttl.refreshToken * 1000;
   for (const [k, t] of store.tokens) if (t.expiresAt + grace <= now) store.tokens.delete(k);
+  const families = new Set([...store.tokens.values()].map((t) => t.family));
+  for (const family of store.presignedAccess.keys()) if (!families.has(family)) store.presignedAccess.delete(family);
   for (const [k, c] of store.preauthorizationCodes) if (c.expiresAt <= now) store.preauthorizationCodes.delete(k);
   // A used code stays until it expires, so that a replay can still revoke what it produced.
   for (const [k, c] of store.authorizationCodes) if (c.expiresAt <= now) store.authorizationCodes.delete(k);

@@ -34,6 +34,25 @@ export type IssuedToken = TokenRecord & { value: string };
 
 export const tokenHash = (value: string) => createHash('sha256').update(value).digest('base64url');
 
+/** An access token signed ahead of the refresh that will hand it out. */
+export interface PresignedAccessToken {
+  jti: string;
+  value: Promise<string>;
+}
+
+function signAccessToken(ctx: CoreContext, consent: Consent): PresignedAccessToken {
+  const jti = randomId(18);
+  const value = ctx.keys.signJws({
+    jti,
+    token_type: 'access_token',
+    client_id: consent.clientId,
+    consentid: consent.consentId,
+    sub: consent.userId,
+  });
+  value.catch(() => undefined); // a failure surfaces where the value is awaited, not as an unhandled rejection
+  return { jti, value };
+}
+
 async function mintToken(
   ctx: CoreContext,
   kind: TokenRecord['kind'],
@@ -41,29 +60,35 @@ async function mintToken(
   expiresAt: number,
   family: string,
 ): Promise<IssuedToken> {
-  const jti = randomId(18);
-  const issuedAt = ctx.clock.now();
-  const value = await ctx.keys.signJws({
-    jti,
-    token_type: kind === 'access' ? 'access_token' : 'refresh_token',
-    client_id: consent.clientId,
-    consentid: consent.consentId,
-    sub: consent.userId,
-    iat: toSeconds(issuedAt),
-  });
+  let signed: PresignedAccessToken;
+  if (kind === 'access') {
+    // A refresh's access token is signed while the previous one is in use, so the refresh itself
+    // waits for one signature (the token response), not two in a row. Taken before any await, so
+    // concurrent refreshes never share one.
+    signed = ctx.store.presignedAccess.get(family) ?? signAccessToken(ctx, consent);
+    ctx.store.presignedAccess.delete(family);
+  } else {
+    const jti = randomId(18);
+    signed = {
+      jti,
+      value: ctx.keys.signJws({ jti, token_type: 'refresh_token', client_id: consent.clientId, consentid: consent.consentId, sub: consent.userId }),
+    };
+  }
+  const value = await signed.value;
   const record: TokenRecord = {
-    jti,
+    jti: signed.jti,
     kind,
     valueHash: tokenHash(value),
     clientId: consent.clientId,
     consentId: consent.consentId,
     userId: consent.userId,
-    issuedAt,
+    issuedAt: ctx.clock.now(),
     expiresAt,
     family,
   };
-  ctx.store.tokens.set(jti, record);
+  ctx.store.tokens.set(record.jti, record);
   noteAddition(ctx);
+  if (kind === 'access' && !ctx.store.presignedAccess.has(family)) ctx.store.presignedAccess.set(family, signAccessToken(ctx, consent));
   return { ...record, value };
 }
 
@@ -137,6 +162,7 @@ export function consentNamedBy(ctx: CoreContext, app: AppContract, value: unknow
 
 /** Revokes every refresh and access token of a refresh-token family. */
 export function revokeFamily(ctx: CoreContext, family: string): number {
+  ctx.store.presignedAccess.delete(family);
   const now = ctx.clock.now();
   let count = 0;
   for (const t of ctx.store.tokens.values()) {
