@@ -104,19 +104,19 @@ export async function triggerSession(
   return parseSession(body.session, `POST ${url}`);
 }
 
+/** A user-scoped GET (the JWT carries the access token), read as JSON. */
+async function getUserJson(http: HttpContext, url: string, accessToken: string, signal: AbortSignal | undefined): Promise<unknown> {
+  const response = await sendSigned(http, { method: 'GET', url, claims: { access_token: accessToken }, signal });
+  return readJson(response, `GET ${url}`);
+}
+
 /** `GET B+permission-access/query/<sessionKey>`: the session's sync status and files so far. */
 export async function fetchFileList(
   http: HttpContext,
   options: { baseUrl: string; sessionKey: string; accessToken: string; signal?: AbortSignal | undefined },
 ): Promise<FileList> {
   const url = `${options.baseUrl}permission-access/query/${encodeURIComponent(options.sessionKey)}`;
-  const response = await sendSigned(http, {
-    method: 'GET',
-    url,
-    claims: { access_token: options.accessToken },
-    signal: options.signal,
-  });
-  const body = await readJson(response, `GET ${url}`);
+  const body = await getUserJson(http, url, options.accessToken, options.signal);
   const result = fileListSchema.safeParse(body);
   if (!result.success) {
     throw new UnexpectedResponseError(`GET ${url}: the file list is malformed (${describe(result.error)})`);
@@ -130,13 +130,7 @@ export async function fetchAccounts(
   options: { baseUrl: string; accessToken: string; signal?: AbortSignal | undefined },
 ): Promise<Account[]> {
   const url = `${options.baseUrl}permission-access/accounts`;
-  const response = await sendSigned(http, {
-    method: 'GET',
-    url,
-    claims: { access_token: options.accessToken },
-    signal: options.signal,
-  });
-  const body = await readJson(response, `GET ${url}`);
+  const body = await getUserJson(http, url, options.accessToken, options.signal);
   // v1.7 answers a bare array; tolerate the older {"accounts": [...]} wrapper.
   const list = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.accounts) ? body.accounts : undefined;
   const result = z.array(accountSchema).safeParse(list);
