@@ -19,8 +19,10 @@ export interface ObservedResponse {
 
 interface PactInteraction {
   description: string;
-  request: { method: string; path: string };
-  response: { status: number; body?: { content?: unknown } };
+  /** Absent on message interactions, which have no HTTP exchange to check. */
+  request?: { method: string; path: string };
+  /** V4 wraps the body as `{content, contentType, encoded}`; V2/V3 hold it as it is. */
+  response?: { status: number; body?: unknown };
 }
 
 const JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -52,7 +54,9 @@ export class JwsPayloadCheck {
     for (const file of pactFiles) {
       const pact = JSON.parse(readFileSync(file, 'utf8')) as { interactions?: PactInteraction[] };
       for (const interaction of pact.interactions ?? []) {
-        const content = interaction.response.body?.content as Record<string, unknown> | undefined;
+        if (!interaction.request || !interaction.response) continue;
+        const body = interaction.response.body as { content?: unknown } | undefined;
+        const content = (body && typeof body === 'object' && 'content' in body ? body.content : body) as Record<string, unknown> | undefined;
         const token = content && typeof content === 'object' ? content.token : undefined;
         if (typeof token !== 'string' || !JWS.test(token)) continue;
         const key = `${interaction.request.method.toUpperCase()} ${interaction.request.path} ${interaction.response.status}`;

@@ -41,7 +41,7 @@ export function pactSourceFromEnv(localPactFiles: string[], env: NodeJS.ProcessE
     throw new Error('PACT_BROKER_PUBLISH_VERIFICATION_RESULTS=true needs PACT_PROVIDER_VERSION (e.g. the git SHA)');
   }
   const selectors = env.PACT_CONSUMER_VERSION_SELECTORS
-    ? (JSON.parse(env.PACT_CONSUMER_VERSION_SELECTORS) as NonNullable<VerifierOptions['consumerVersionSelectors']>)
+    ? parseSelectors(env.PACT_CONSUMER_VERSION_SELECTORS)
     : [{ mainBranch: true }, { deployedOrReleased: true }, { matchingBranch: true }];
   return {
     pactBrokerUrl: brokerUrl,
@@ -56,4 +56,15 @@ export function pactSourceFromEnv(localPactFiles: string[], env: NodeJS.ProcessE
     ...(env.PACT_PROVIDER_BRANCH ? { providerVersionBranch: env.PACT_PROVIDER_BRANCH } : {}),
     ...(env.PACT_BUILD_URL ? { buildUrl: env.PACT_BUILD_URL } : {}),
   };
+}
+
+function parseSelectors(raw: string): NonNullable<VerifierOptions['consumerVersionSelectors']> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`PACT_CONSUMER_VERSION_SELECTORS must be a JSON array of selectors, got: ${raw}`);
+  }
+  if (!Array.isArray(parsed)) throw new Error(`PACT_CONSUMER_VERSION_SELECTORS must be a JSON array of selectors, got: ${raw}`);
+  return parsed as NonNullable<VerifierOptions['consumerVersionSelectors']>;
 }

@@ -39,6 +39,11 @@ export interface DigimeStateHandlersOptions {
   /** `redirect_uri` of the consent the states give. Default: the contract's first, else `https://app.example/callback`. */
   redirectUri?: string;
   /**
+   * The server's API base (`http://host:port/v1.7/`), for the `jku` of tokens the states issue.
+   * Default: the server's configured `publicUrl`, else `http://127.0.0.1:8080/v1.7/`.
+   */
+  baseUrl?: string;
+  /**
    * Put the mock clock back where it was when an interaction's states are torn down (default
    * true), so a state that moved time does not leak into the next interaction.
    */
@@ -74,7 +79,8 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
   const restoreClock = options.restoreClock ?? true;
   const publicKey = publicKeyPem(options.app);
   const clientId = `${options.app.appId}_${options.app.contractId}`;
-  const jwksUrl = `${authority.config.publicUrl?.replace(/\/+$/, '') ?? 'http://127.0.0.1'}/v1.7/jwks/oauth`;
+  const base = options.baseUrl ?? `${authority.config.publicUrl?.replace(/\/+$/, '') ?? `http://127.0.0.1:${authority.config.port}`}/v1.7/`;
+  const jwksUrl = new URL('jwks/oauth', base.endsWith('/') ? base : `${base}/`).toString();
   let clockBefore: { offsetMs: number; frozen: boolean } | undefined;
 
   /**

@@ -1,5 +1,8 @@
 /** The provider kit on its own: re-signing, the filter's pass-throughs, states through the core, the pact source. */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compactVerify, decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigimeError } from '../../mock-server/core/errors.js';
@@ -7,6 +10,7 @@ import type { VerifiedRequest } from '../../mock-server/core/request-jwt.js';
 import {
   createResignRequestFilter,
   DIGIME_STATES,
+  JwsPayloadCheck,
   pactSourceFromEnv,
   ProviderStateContext,
   requestNonce,
@@ -149,6 +153,12 @@ describe('the state handlers, through the core', () => {
 });
 
 describe('pactSourceFromEnv', () => {
+  it('names PACT_CONSUMER_VERSION_SELECTORS when it is not a JSON array', () => {
+    for (const bad of ['{mainBranch', '{"mainBranch":true}']) {
+      expect(() => pactSourceFromEnv([], { PACT_BROKER_BASE_URL: 'https://b', PACT_CONSUMER_VERSION_SELECTORS: bad })).toThrow(/PACT_CONSUMER_VERSION_SELECTORS/);
+    }
+  });
+
   it('is the local pact files without PACT_BROKER_BASE_URL', () => {
     expect(pactSourceFromEnv(['a.json'], {})).toEqual({ pactUrls: ['a.json'] });
   });
@@ -174,5 +184,35 @@ describe('pactSourceFromEnv', () => {
     expect(() => pactSourceFromEnv([], { PACT_BROKER_BASE_URL: 'https://b', PACT_BROKER_PUBLISH_VERIFICATION_RESULTS: 'true' })).toThrow(
       /PACT_PROVIDER_VERSION/,
     );
+  });
+});
+
+describe('JwsPayloadCheck', () => {
+  const token = (payload: object) =>
+    `${Buffer.from('{"alg":"PS512"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
+  const write = (pact: object) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pact-')), 'p.json');
+    writeFileSync(file, JSON.stringify(pact));
+    return file;
+  };
+  const observe = (check: JwsPayloadCheck, payload: object) =>
+    check.observe({ method: 'POST', path: '/v1.7/oauth/token', status: 201, body: Buffer.from(JSON.stringify({ token: token(payload) })) });
+
+  it('reads example tokens from V3 bodies and V4 body contents, and skips message interactions', () => {
+    const v3 = write({ interactions: [{ description: 'v3', request: { method: 'POST', path: '/v1.7/oauth/token' }, response: { status: 201, body: { token: token({ sub: 'x', consentid: 'c' }) } } }] });
+    const v4 = write({
+      interactions: [
+        { description: 'message', type: 'Asynchronous/Messages', contents: {} },
+        { description: 'v4', request: { method: 'POST', path: '/v1.7/oauth/token' }, response: { status: 201, body: { content: { token: token({ sub: 'x', consentid: 'c' }) } } } },
+      ],
+    });
+    for (const file of [v3, v4]) {
+      const check = new JwsPayloadCheck([file]);
+      observe(check, { sub: 'demo', consentid: 'k' });
+      observe(check, { sub: 'demo' });
+      expect(check.checked).toBe(2);
+      expect(check.mismatches).toHaveLength(1);
+      expect(check.mismatches[0]).toContain('consentid');
+    }
   });
 });

@@ -33,7 +33,7 @@ export async function startProvider(): Promise<Provider> {
     logLevel: 'silent',
     keyFile: join(mkdtempSync(join(tmpdir(), 'digime-pact-provider-')), 'signing-key.pem'),
   });
-  const kit = createDigimeProviderKit(server.authority, { app: DEMO_APP, pactFiles: [PACT_FILE] });
+  const kit = createDigimeProviderKit(server.authority, { app: DEMO_APP, pactFiles: [PACT_FILE], baseUrl: server.baseUrl });
   return { server, kit, close: () => server.close() };
 }
 
