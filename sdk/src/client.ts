@@ -7,12 +7,11 @@ import {
   ConfigurationError,
   ConsentDeniedError,
   ConsentFailedError,
-  FileDecryptionError,
+  DigimeError,
   InvalidArgumentError,
   InvalidTokenError,
   OAuthTokenExpiredError,
   PollTimeoutError,
-  UnexpectedResponseError,
 } from './errors.js';
 import { isAccessTokenRejection, isRecord } from './http.js';
 import type { HttpContext } from './http.js';
@@ -27,7 +26,12 @@ import { deleteUser, fetchAccounts, fetchFileList, triggerSession } from './sess
 import type { Account, FileList, FileListEntry, Scope, Session, SessionOptions } from './session.js';
 import { parseStoredToken } from './token.js';
 import type { OAuthToken } from './token.js';
-import { TokenKeeper } from './token-keeper.js';
+import { raceSignal, TokenKeeper } from './token-keeper.js';
+
+/** `readAllFiles`' limit when neither `timeoutMs` nor the session's expiry is known: one hour. */
+const DEFAULT_READ_ALL_TIMEOUT_MS = 3600_000;
+/** How many triggered sessions' expiries a client remembers (for `readAllFiles`' default limit). */
+const SESSION_MEMORY = 1000;
 
 /** Redirect error codes that mean the person said no (the rest are failures). */
 const REFUSAL_CODES = new Set(['ConsentDenied', 'USER_CANCEL', 'UserCancelled', 'access_denied']);
@@ -85,13 +89,21 @@ export interface ReadAllFilesOptions extends SessionCallOptions {
   onFile?: (file: SessionFile) => void;
   /** Overrides the client's `pollIntervalMs`. */
   pollIntervalMs?: number;
-  /** Give up (with `PollTimeout`) if the session is not finished after this long, by the client's clock. */
+  /**
+   * Give up (with `PollTimeout`) if the session is not finished after this long, in real elapsed
+   * time (not the client's `now`). Default: until the session's expiry when this client triggered
+   * it, else one hour.
+   */
   timeoutMs?: number;
 }
 
 export interface FileFailure {
   fileName: string;
-  error: FileDecryptionError | UnexpectedResponseError;
+  /**
+   * Why the file could not be read: usually a `DigimeError` (`FileDecryptionError`,
+   * `UnexpectedResponseError`, `ServerError`, `NetworkError`, `InvalidTokenError`, ...).
+   */
+  error: DigimeError | Error;
 }
 
 export interface ReadAllFilesResult {
@@ -99,7 +111,7 @@ export interface ReadAllFilesResult {
   files: SessionFile[];
   /** The final status (`completed` or `partial`, with per-account details). */
   status: FileList['status'];
-  /** Files that could not be decoded; the others were still read. */
+  /** Files that could not be read (downloaded or decoded); the others were still read. */
   failures: FileFailure[];
   oAuthToken: OAuthToken;
 }
@@ -114,11 +126,20 @@ export class DigimeClient {
   readonly #http: HttpContext;
   readonly #oauth: OAuthContext;
   readonly #keeper: TokenKeeper;
+  /** Consents in flight, keyed by the access token they replace, shared by concurrent callers. */
+  readonly #consents = new Map<string, Promise<{ token: OAuthToken; accountReference: string | undefined }>>();
+  /** Expiry (client clock, Unix ms) of sessions this client triggered, by session key. */
+  readonly #sessionExpiry = new Map<string, number>();
 
   constructor(options: DigimeClientOptions) {
     this.#config = resolveConfig(options);
     const config = this.#config;
-    this.#http = { fetch: config.fetch, signer: { clientId: config.clientId, privateKey: config.privateKey } };
+    this.#http = {
+      fetch: config.fetch,
+      signer: { clientId: config.clientId, privateKey: config.privateKey },
+      retry: config.retry,
+      sleep: config.sleep,
+    };
     const verifier = new ServerTokenVerifier({
       fetch: config.fetch,
       baseUrl: config.baseUrl,
@@ -128,10 +149,12 @@ export class DigimeClient {
     });
     this.#oauth = { config, http: this.#http, verifier };
     this.#keeper = new TokenKeeper({
-      refresh: (token) => refreshToken(this.#oauth, token),
+      refresh: (token, signal) => refreshToken(this.#oauth, token, signal),
       notify: config.onTokenChange,
+      notifyError: config.onTokenChangeError,
       now: config.now,
       skewMs: config.clockSkewMs,
+      refreshTimeoutMs: config.refreshTimeoutMs,
     });
   }
 
@@ -144,16 +167,24 @@ export class DigimeClient {
   async authorizeOngoingAccess(options: AuthorizeOngoingAccessOptions = {}): Promise<AuthorizeOngoingAccessResult> {
     const stored = options.oAuthToken === undefined ? undefined : parseStoredToken(options.oAuthToken);
     if (stored) {
-      try {
-        const { value: session, token } = await this.#withAccessToken(stored, options.signal, (accessToken) =>
-          this.#trigger(accessToken, options),
-        );
-        return { session, oAuthToken: token, consented: false };
-      } catch (error) {
-        if (!(error instanceof OAuthTokenExpiredError) || !this.#config.autoRecoverExpiredCredentials) throw error;
+      let current = stored;
+      // Bounded: each round starts from a token that replaced the one refused in the previous round.
+      for (let round = 0; round < 3; round++) {
+        try {
+          const { value: session, token } = await this.#withAccessToken(current, options.signal, (accessToken) =>
+            this.#trigger(accessToken, options),
+          );
+          return { session, oAuthToken: token, consented: false };
+        } catch (error) {
+          if (!(error instanceof OAuthTokenExpiredError) || !this.#config.autoRecoverExpiredCredentials) throw error;
+        }
+        // Another call may have replaced the token meanwhile (a consent that just finished): use it.
+        const latest = this.#keeper.latest(stored);
+        if (this.#keeper.refreshRefused(latest) || latest.accessToken.value === current.accessToken.value) break;
+        current = latest;
       }
     }
-    const consent = await this.#consent(options, stored);
+    const consent = stored ? await this.#sharedConsent(options, stored) : await this.#consent(options, undefined, []);
     const { value: session, token } = await this.#withAccessToken(consent.token, options.signal, (accessToken) =>
       this.#trigger(accessToken, options),
     );
@@ -210,10 +241,22 @@ export class DigimeClient {
    * `updatedDate` grows. Files that do not decode are reported in `failures`; other errors throw.
    */
   async readAllFiles(options: ReadAllFilesOptions): Promise<ReadAllFilesResult> {
+    const run = { stopped: false };
+    try {
+      return await this.#readAllFiles(options, run);
+    } finally {
+      // Workers still finishing a download after a failure must not call onFile any more.
+      run.stopped = true;
+    }
+  }
+
+  async #readAllFiles(options: ReadAllFilesOptions, run: { stopped: boolean }): Promise<ReadAllFilesResult> {
     let token = parseStoredToken(options.oAuthToken);
     const sessionKey = requireString(options.sessionKey, 'sessionKey');
     const interval = options.pollIntervalMs ?? this.#config.pollIntervalMs;
-    const deadline = options.timeoutMs === undefined ? undefined : this.#config.now() + options.timeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.#defaultReadAllTimeout(sessionKey);
+    // Real elapsed time: a test clock that jumps (or a wrong wall clock) must not end polling early or never.
+    const deadline = performance.now() + timeoutMs;
     const files = new Map<string, SessionFile>();
     const failures = new Map<string, FileFailure>();
     const seen = new Map<string, number>();
@@ -225,25 +268,24 @@ export class DigimeClient {
       const fresh = list.fileList.filter((entry) => seen.get(entry.name) !== entry.updatedDate);
       for (const entry of fresh) seen.set(entry.name, entry.updatedDate);
 
-      await runPool(fresh, this.#config.fileConcurrency, async (entry) => {
+      await runPool(fresh, this.#config.fileConcurrency, run, async (entry) => {
+        let file: SessionFile;
         try {
-          const { file, oAuthToken } = await this.readFile({
-            sessionKey,
-            fileName: entry.name,
-            oAuthToken: token,
-            ...signalOf(options),
-          });
-          token = this.#keeper.latest(oAuthToken);
-          files.set(entry.name, file);
-          failures.delete(entry.name);
-          options.onFile?.(file);
+          const result = await this.readFile({ sessionKey, fileName: entry.name, oAuthToken: token, ...signalOf(options) });
+          token = this.#keeper.latest(result.oAuthToken);
+          file = result.file;
         } catch (error) {
-          if (error instanceof FileDecryptionError || error instanceof UnexpectedResponseError) {
-            failures.set(entry.name, { fileName: entry.name, error });
-            return;
+          // Fatal for the whole read: consent is needed, or the caller gave up. Anything else is this file's.
+          if (error instanceof OAuthTokenExpiredError || error instanceof AbortedError || !(error instanceof Error)) {
+            throw error;
           }
-          throw error;
+          if (!run.stopped) failures.set(entry.name, { fileName: entry.name, error });
+          return;
         }
+        if (run.stopped) return;
+        files.set(entry.name, file);
+        failures.delete(entry.name);
+        options.onFile?.(file);
       });
 
       token = this.#keeper.latest(token);
@@ -259,8 +301,8 @@ export class DigimeClient {
       if (state === 'completed' || state === 'partial') {
         return { files: [...files.values()], status: list.status, failures: [...failures.values()], oAuthToken: token };
       }
-      if (deadline !== undefined && this.#config.now() >= deadline) {
-        throw new PollTimeoutError(`Session ${sessionKey} is still ${state} after ${options.timeoutMs} ms`);
+      if (performance.now() >= deadline) {
+        throw new PollTimeoutError(`Session ${sessionKey} is still ${state} after ${Math.round(timeoutMs)} ms`);
       }
       try {
         await this.#config.sleep(interval, options.signal);
@@ -283,8 +325,15 @@ export class DigimeClient {
    * A new token now, whatever the expiry says. Concurrent calls for the same token share one
    * refresh; fails with `OAuthTokenExpired` when the refresh token is no longer valid.
    */
-  async refreshToken(oAuthToken: OAuthToken): Promise<OAuthToken> {
-    return this.#keeper.refresh(parseStoredToken(oAuthToken));
+  async refreshToken(oAuthToken: OAuthToken, options: { signal?: AbortSignal } = {}): Promise<OAuthToken> {
+    return this.#keeper.refresh(parseStoredToken(oAuthToken), options.signal);
+  }
+
+  /** Until the session's expiry (by the client clock, measured from now) when known, else one hour. */
+  #defaultReadAllTimeout(sessionKey: string): number {
+    const expiry = this.#sessionExpiry.get(sessionKey);
+    const left = expiry === undefined ? 0 : expiry - this.#config.now();
+    return left > 0 ? left : DEFAULT_READ_ALL_TIMEOUT_MS;
   }
 
   /**
@@ -297,14 +346,14 @@ export class DigimeClient {
     call: (accessToken: string) => Promise<T>,
   ): Promise<{ value: T; token: OAuthToken }> {
     throwIfAborted(signal);
-    const current = await this.#keeper.usable(token);
+    const current = await this.#keeper.usable(token, signal);
     try {
       return { value: await call(current.accessToken.value), token: current };
     } catch (error) {
       if (!isAccessTokenRejection(error)) throw error;
     }
     throwIfAborted(signal);
-    const next = await this.#keeper.refresh(current);
+    const next = await this.#keeper.refresh(current, signal);
     try {
       return { value: await call(next.accessToken.value), token: next };
     } catch (error) {
@@ -315,8 +364,8 @@ export class DigimeClient {
     }
   }
 
-  #trigger(accessToken: string, options: AuthorizeOngoingAccessOptions): Promise<Session> {
-    return triggerSession(this.#http, {
+  async #trigger(accessToken: string, options: AuthorizeOngoingAccessOptions): Promise<Session> {
+    const session = await triggerSession(this.#http, {
       baseUrl: this.#config.baseUrl,
       agent: this.#config.agent,
       accessToken,
@@ -324,11 +373,39 @@ export class DigimeClient {
       sessionOptions: options.sessionOptions,
       signal: options.signal,
     });
+    this.#sessionExpiry.set(session.key, session.expiry);
+    while (this.#sessionExpiry.size > SESSION_MEMORY) {
+      const oldest = this.#sessionExpiry.keys().next();
+      if (oldest.done) break;
+      this.#sessionExpiry.delete(oldest.value);
+    }
+    return session;
+  }
+
+  /**
+   * One consent for every concurrent call whose token (or its successor) needs one: keyed by the
+   * latest access token known for `stored`. The consent runs with the first caller's options and
+   * signal; each caller's wait races its own signal.
+   */
+  #sharedConsent(
+    options: AuthorizeOngoingAccessOptions,
+    stored: OAuthToken,
+  ): Promise<{ token: OAuthToken; accountReference: string | undefined }> {
+    const previous = this.#keeper.latest(stored);
+    const key = previous.accessToken.value;
+    let pending = this.#consents.get(key);
+    if (!pending) {
+      pending = this.#consent(options, previous, [stored]).finally(() => this.#consents.delete(key));
+      pending.catch(() => undefined);
+      this.#consents.set(key, pending);
+    }
+    return raceSignal(pending, options.signal);
   }
 
   async #consent(
     options: AuthorizeOngoingAccessOptions,
     previous: OAuthToken | undefined,
+    also: readonly OAuthToken[],
   ): Promise<{ token: OAuthToken; accountReference: string | undefined }> {
     const handler = this.#config.consentHandler;
     if (!handler) {
@@ -346,13 +423,24 @@ export class DigimeClient {
       serviceId: options.serviceId,
       lng: options.lng,
     });
-    const raw = await handler({
-      url,
-      redirectUri: this.#config.redirectUri,
-      state,
-      fetch: this.#config.fetch,
-      ...signalOf(options),
-    });
+    let raw: unknown;
+    try {
+      raw = await handler({
+        url,
+        redirectUri: this.#config.redirectUri,
+        state,
+        fetch: this.#config.fetch,
+        ...signalOf(options),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw new AbortedError({ cause: error });
+      if (error instanceof DigimeError) throw error;
+      throw new ConsentFailedError(
+        'HandlerFailed',
+        `The consent handler failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
     const redirect = toRedirect(raw);
     if (!redirect.success) {
       if (REFUSAL_CODES.has(redirect.errorCode)) throw new ConsentDeniedError(redirect.errorCode, redirect.errorMessage);
@@ -369,7 +457,8 @@ export class DigimeClient {
       codeVerifier: pkce.codeVerifier,
       signal: options.signal,
     });
-    await this.#keeper.replace(previous, token, 'consent');
+    // The consent token replaces the latest token known for `previous` and the stored one itself.
+    await this.#keeper.replace(previous === undefined ? undefined : this.#keeper.latest(previous), token, 'consent', also);
     return { token, accountReference: redirect.accountReference };
   }
 }
@@ -401,12 +490,26 @@ function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: Abo
   return options.signal ? { signal: options.signal } : {};
 }
 
-async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` over `items`, `concurrency` at a time. The first error stops the pool: `run.stopped`
+ * is set, so no worker takes a new item, and the promise rejects with that error.
+ */
+async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  run: { stopped: boolean },
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
+    while (!run.stopped && next < items.length) {
       const item = items[next++] as T;
-      await work(item);
+      try {
+        await work(item);
+      } catch (error) {
+        run.stopped = true;
+        throw error;
+      }
     }
   });
   await Promise.all(workers);

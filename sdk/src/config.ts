@@ -2,6 +2,8 @@ import { createPrivateKey, KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { ConsentHandler } from './consent/types.js';
 import { ConfigurationError } from './errors.js';
+import { DEFAULT_RETRY } from './http.js';
+import type { RetryPolicy } from './http.js';
 import type { OAuthToken } from './token.js';
 import { issuesOf } from './validation.js';
 
@@ -49,6 +51,12 @@ export interface DigimeClientOptions {
   consentHandler?: ConsentHandler;
   /** Called once for every new token (consent or refresh), before the call that caused it returns. */
   onTokenChange?: (event: TokenChangeEvent) => void | Promise<void>;
+  /**
+   * Called when `onTokenChange` throws. The refresh or consent still succeeds and the call returns
+   * the new token. Without it, the call fails with `TokenPersistFailed` (the error's `token` is the
+   * new token, already in force in the client, so retrying the call does not refresh or consent again).
+   */
+  onTokenChangeError?: (error: unknown, event: TokenChangeEvent) => void | Promise<void>;
   /** `fetch` to use; the global one by default. */
   fetch?: typeof fetch;
   /**
@@ -71,6 +79,14 @@ export interface DigimeClientOptions {
   fileConcurrency?: number;
   /** `agent.sdk` sent to digi.me. */
   agent?: SdkAgent;
+  /**
+   * Retries of transient failures (408, 429, 500, 502, 503, 504, network errors): `retries`
+   * (default 3; 0 turns retrying off), exponential backoff with jitter from `baseDelayMs` (default
+   * 250) up to `maxDelayMs` (default 10000, also the cap on `Retry-After`). Waits use `sleep`.
+   */
+  retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** A shared token refresh gives up (with `NetworkError`) after this many ms. Default 30000. */
+  refreshTimeoutMs?: number;
 }
 
 /** The options after validation and defaults; what every module reads. */
@@ -85,6 +101,7 @@ export interface ResolvedConfig {
   autoRecoverExpiredCredentials: boolean;
   consentHandler: ConsentHandler | undefined;
   onTokenChange: ((event: TokenChangeEvent) => void | Promise<void>) | undefined;
+  onTokenChangeError: ((error: unknown, event: TokenChangeEvent) => void | Promise<void>) | undefined;
   fetch: typeof fetch;
   now: () => number;
   clockSkewMs: number;
@@ -93,6 +110,8 @@ export interface ResolvedConfig {
   jwksCacheMs: number;
   fileConcurrency: number;
   agent: SdkAgent;
+  retry: RetryPolicy;
+  refreshTimeoutMs: number;
 }
 
 export const SDK_NAME = 'digime-mock-sdk-ts';
@@ -152,6 +171,7 @@ const optionsSchema = z
     autoRecoverExpiredCredentials: z.boolean().default(true),
     consentHandler: fn('a function (request) => Promise<redirect>').optional(),
     onTokenChange: fn('a function (event) => void').optional(),
+    onTokenChangeError: fn('a function (error, event) => void').optional(),
     fetch: fn('a fetch function').optional(),
     now: fn('a function returning Unix milliseconds').optional(),
     clockSkewSeconds: z.number().finite().nonnegative().default(60),
@@ -162,6 +182,15 @@ const optionsSchema = z
     agent: z
       .object({ name: z.string().min(1), version: z.string().min(1), meta: z.record(z.string(), z.unknown()).optional() })
       .optional(),
+    retry: z
+      .object({
+        retries: z.number().int().nonnegative().max(20).optional(),
+        baseDelayMs: z.number().finite().nonnegative().optional(),
+        maxDelayMs: z.number().finite().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+    refreshTimeoutMs: z.number().finite().positive().default(30_000),
   })
   .strict();
 
@@ -207,6 +236,7 @@ export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {
     autoRecoverExpiredCredentials: o.autoRecoverExpiredCredentials,
     consentHandler: options.consentHandler,
     onTokenChange: options.onTokenChange,
+    onTokenChangeError: options.onTokenChangeError,
     // The global fetch is looked up per call, so interceptors installed later (msw) still apply.
     fetch: options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args)),
     now: options.now ?? (() => Date.now()),
@@ -216,5 +246,11 @@ export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {
     jwksCacheMs: o.jwksCacheSeconds * 1000,
     fileConcurrency: o.fileConcurrency,
     agent: o.agent ?? { name: SDK_NAME, version: SDK_VERSION, meta: { node: process.version } },
+    retry: {
+      retries: o.retry?.retries ?? DEFAULT_RETRY.retries,
+      baseDelayMs: o.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+      maxDelayMs: o.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    },
+    refreshTimeoutMs: o.refreshTimeoutMs,
   };
 }

@@ -1,3 +1,6 @@
+import type { TokenChangeEvent } from './config.js';
+import type { OAuthToken } from './token.js';
+
 /**
  * Every failure the SDK reports is a `DigimeError` with a stable `code`, so callers can branch on
  * `error.code` (or `instanceof`) without parsing messages. One class per code, as in jose.
@@ -17,7 +20,9 @@ export type DigimeErrorCode =
   | 'UnexpectedResponse'
   | 'NetworkError'
   | 'Aborted'
-  | 'PollTimeout';
+  | 'PollTimeout'
+  | 'TokenPersistFailed'
+  | 'SDKVersionInvalid';
 
 export abstract class DigimeError extends Error {
   abstract readonly code: DigimeErrorCode;
@@ -72,7 +77,8 @@ export interface ServerErrorBody {
  * own `error.code`, `error.message` and `error.reference`; `status` is the HTTP status.
  */
 export class ServerError extends DigimeError {
-  readonly code = 'ServerError' as const;
+  /** `ServerError`, or `SDKVersionInvalid` for the subclass `SdkVersionInvalidError`. */
+  readonly code: 'ServerError' | 'SDKVersionInvalid' = 'ServerError';
   readonly status: number;
   readonly serverCode: string;
   readonly serverMessage: string;
@@ -104,6 +110,14 @@ export class ServerError extends DigimeError {
       ...(this.reference !== undefined ? { reference: this.reference } : {}),
     };
   }
+}
+
+/**
+ * digi.me refused this SDK (403 `SDKVersionInvalid` or `SDKInvalid`): the `agent.sdk` it sent is
+ * too old or unknown. A `ServerError` with all its fields, under its own code.
+ */
+export class SdkVersionInvalidError extends ServerError {
+  override readonly code = 'SDKVersionInvalid' as const;
 }
 
 /**
@@ -223,6 +237,28 @@ export class AbortedError extends DigimeError {
 /** `readAllFiles` gave up waiting for the session to reach `completed` or `partial`. */
 export class PollTimeoutError extends DigimeError {
   readonly code = 'PollTimeout' as const;
+}
+
+/**
+ * The app's `onTokenChange` threw for a new token and no `onTokenChangeError` was given. The
+ * operation itself succeeded and the client already uses the new `token` (a retry of the call will
+ * not refresh or consent again), but the app has not stored it: persist `token` (the `cause` is
+ * what `onTokenChange` threw).
+ */
+export class TokenPersistFailedError extends DigimeError {
+  readonly code = 'TokenPersistFailed' as const;
+  readonly token: OAuthToken;
+  readonly event: TokenChangeEvent;
+
+  constructor(event: TokenChangeEvent, options?: { cause?: unknown }) {
+    super(
+      `onTokenChange failed for a new token (${event.reason}); the token is in force but was not persisted: ` +
+        `${(options?.cause as Error)?.message ?? String(options?.cause)}`,
+      options,
+    );
+    this.token = event.token;
+    this.event = event;
+  }
 }
 
 export function isDigimeError(value: unknown): value is DigimeError {

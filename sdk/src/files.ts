@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
 import { FileDecryptionError, UnexpectedResponseError } from './errors.js';
-import { isRecord, sendSigned } from './http.js';
+import { isRecord, readBody, sendSigned } from './http.js';
 import type { HttpContext } from './http.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -38,7 +38,7 @@ export interface SessionFile {
 export function decryptFileBytes(privateKey: KeyObject, body: Uint8Array, fileName?: string): Buffer {
   const at = fileName !== undefined ? { fileName } : {};
   const file = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const keyLength = (privateKey.asymmetricKeyDetails?.modulusLength ?? 2048) / 8;
+  const keyLength = Math.ceil((privateKey.asymmetricKeyDetails?.modulusLength ?? 2048) / 8);
   const headerLength = keyLength + IV_LENGTH;
   if (file.length < headerLength + 16 || (file.length - headerLength) % 16 !== 0) {
     throw new FileDecryptionError(
@@ -150,7 +150,7 @@ export async function fetchFile(
     signal: options.signal,
   });
   const header = parseMetadataHeader(response.headers.get('x-metadata'), `GET ${url}`);
-  const body = new Uint8Array(await response.arrayBuffer());
+  const body = new Uint8Array(await readBody(() => response.arrayBuffer(), `GET ${url}`, options.signal));
   return decodeFile(
     options.privateKey,
     body,

@@ -69,7 +69,9 @@ export {
   NetworkError,
   OAuthTokenExpiredError,
   PollTimeoutError,
+  SdkVersionInvalidError,
   ServerError,
+  TokenPersistFailedError,
   TokenVerificationError,
   UnexpectedResponseError,
 } from './errors.js';

@@ -4,7 +4,7 @@ import { isRecord, readJson, sendSigned } from './http.js';
 import type { HttpContext } from './http.js';
 import type { Pkce } from './pkce.js';
 import type { ServerTokenVerifier } from './server-token.js';
-import { parseSession } from './session.js';
+import { safeParseSession } from './session.js';
 import type { Scope, Session } from './session.js';
 import { tokenFromPayload } from './token.js';
 import type { OAuthToken } from './token.js';
@@ -45,14 +45,15 @@ export async function authorize(
     },
     signal: options.signal,
   });
-  const body = await readJson(response, `POST ${url}`);
+  const body = await readJson(response, `POST ${url}`, options.signal);
   if (!isRecord(body)) throw new UnexpectedResponseError(`POST ${url} answered with a body that is not an object`);
   const payload = await ctx.verifier.verify(body.token);
   const code = payload.preauthorization_code;
   if (typeof code !== 'string' || code === '') {
     throw new UnexpectedResponseError(`POST ${url}: the token carries no preauthorization_code`);
   }
-  return { preauthorizationCode: code, session: body.session === undefined ? undefined : parseSession(body.session, url) };
+  // The SDK does not use this session, so a malformed one is dropped rather than failing consent.
+  return { preauthorizationCode: code, session: safeParseSession(body.session) };
 }
 
 /** The consent page for a preauthorization code: `O+authorize?code=…&sourceType=pull`. */
@@ -80,8 +81,11 @@ export async function exchangeCode(
     url,
     claims: { code: options.code, code_verifier: options.codeVerifier, grant_type: 'authorization_code' },
     signal: options.signal,
+    // The code is single-use: once digi.me has answered (even 5xx) it may have consumed it, so only
+    // failures before any answer (network errors) are retried.
+    retry: 'network',
   });
-  return tokenFromResponse(ctx, response, url);
+  return tokenFromResponse(ctx, response, url, options.signal);
 }
 
 /**
@@ -108,11 +112,16 @@ export async function refreshToken(
     }
     throw error;
   }
-  return tokenFromResponse(ctx, response, url);
+  return tokenFromResponse(ctx, response, url, signal);
 }
 
-async function tokenFromResponse(ctx: OAuthContext, response: Response, url: string): Promise<OAuthToken> {
-  const body = await readJson(response, `POST ${url}`);
+async function tokenFromResponse(
+  ctx: OAuthContext,
+  response: Response,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<OAuthToken> {
+  const body = await readJson(response, `POST ${url}`, signal);
   if (!isRecord(body)) throw new UnexpectedResponseError(`POST ${url} answered with a body that is not an object`);
   return tokenFromPayload(await ctx.verifier.verify(body.token));
 }

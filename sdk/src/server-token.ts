@@ -8,10 +8,11 @@ export interface ServerTokenVerifierOptions {
   fetch: typeof fetch;
   /** The configured API base; a `jku` is trusted only on its origin. */
   baseUrl: string;
+  /** The clock for the key-set cache only. */
   now: () => number;
   /** How long a fetched key set is used before it is fetched again. */
   cacheMs: number;
-  /** Tolerance for `exp`/`nbf`, should a server token carry them. */
+  /** Tolerance for `exp`/`nbf` (checked against real time), should a server token carry them. */
   clockToleranceMs: number;
 }
 
@@ -61,7 +62,7 @@ export class ServerTokenVerifier {
     try {
       const { payload } = await jwtVerify(token, key, {
         algorithms: ['PS512'],
-        currentDate: new Date(this.#options.now()),
+        // exp/nbf against real time: digi.me stamps them by its wall clock, whatever the injectable `now` says.
         clockTolerance: Math.round(this.#options.clockToleranceMs / 1000),
       });
       return payload as Record<string, unknown>;

@@ -75,6 +75,12 @@ export function parseSession(value: unknown, request: string): Session {
   return { key: result.data.key, expiry: result.data.expiry };
 }
 
+/** The session when `value` is one, else undefined. */
+export function safeParseSession(value: unknown): Session | undefined {
+  const result = sessionSchema.safeParse(value);
+  return result.success ? { key: result.data.key, expiry: result.data.expiry } : undefined;
+}
+
 /** `POST B+permission-access/trigger`: opens a data session for the user. */
 export async function triggerSession(
   http: HttpContext,
@@ -99,7 +105,7 @@ export async function triggerSession(
     },
     signal: options.signal,
   });
-  const body = await readJson(response, `POST ${url}`);
+  const body = await readJson(response, `POST ${url}`, options.signal);
   if (!isRecord(body)) throw new UnexpectedResponseError(`POST ${url} answered with a body that is not an object`);
   return parseSession(body.session, `POST ${url}`);
 }
@@ -107,7 +113,7 @@ export async function triggerSession(
 /** A user-scoped GET (the JWT carries the access token), read as JSON. */
 async function getUserJson(http: HttpContext, url: string, accessToken: string, signal: AbortSignal | undefined): Promise<unknown> {
   const response = await sendSigned(http, { method: 'GET', url, claims: { access_token: accessToken }, signal });
-  return readJson(response, `GET ${url}`);
+  return readJson(response, `GET ${url}`, signal);
 }
 
 /** `GET B+permission-access/query/<sessionKey>`: the session's sync status and files so far. */

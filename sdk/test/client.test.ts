@@ -375,11 +375,23 @@ describe('data calls', () => {
     await expect(client.readAllFiles({ oAuthToken, sessionKey: session.key, signal: controller.signal })).rejects.toMatchObject({ code: 'Aborted' });
   });
 
-  it('readAllFiles gives up with PollTimeout after timeoutMs by the client clock', async () => {
-    const { client, fake, clock } = setup({ sleep: async () => clock.advance(1) });
+  // Was "after timeoutMs by the client clock": the deadline is now real elapsed time (performance.now()),
+  // so a clock that jumps cannot end polling early or make it last forever.
+  it('readAllFiles gives up with PollTimeout after timeoutMs of real time', async () => {
+    const { client, fake } = setup({ sleep: () => new Promise((r) => setTimeout(r, 2)) });
     fake.pollStates = ['running'];
     const { oAuthToken, session } = await client.authorizeOngoingAccess();
-    await expect(client.readAllFiles({ oAuthToken, sessionKey: session.key, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'PollTimeout' });
+    const started = performance.now();
+    await expect(client.readAllFiles({ oAuthToken, sessionKey: session.key, timeoutMs: 15 })).rejects.toMatchObject({ code: 'PollTimeout' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+  });
+
+  it('readAllFiles does not time out when only the client clock jumps', async () => {
+    const { client, fake, clock } = setup({ sleep: async () => clock.advance(600) });
+    fake.pollStates = ['running', 'running', 'running', 'completed'];
+    const { oAuthToken, session } = await client.authorizeOngoingAccess();
+    const result = await client.readAllFiles({ oAuthToken, sessionKey: session.key, timeoutMs: 60_000 });
+    expect(result.status.state).toBe('completed');
   });
 
   it('ConsentFailed is not ConsentDenied', () => {
