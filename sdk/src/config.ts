@@ -6,6 +6,9 @@ import { DEFAULT_RETRY } from './http.js';
 import type { RetryPolicy } from './http.js';
 import type { OAuthToken } from './token.js';
 import { issuesOf } from './validation.js';
+import { defaultSleep } from './sleep.js';
+
+export { defaultSleep };
 
 /** The real service's addresses (PROTOCOL.md §1). */
 export const DIGIME_BASE_URL = 'https://api.digi.me/v1.7/';
@@ -195,24 +198,6 @@ const optionsSchema = z
   .strict();
 
 const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
-
-export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Validates the options and fills in defaults; throws `ConfigurationError` naming each bad field. */
 export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {

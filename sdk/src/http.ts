@@ -1,5 +1,6 @@
 import { AbortedError, NetworkError, ServerError, SdkVersionInvalidError, UnexpectedResponseError } from './errors.js';
 import type { ServerErrorBody } from './errors.js';
+import { defaultSleep } from './sleep.js';
 import { signRequestJwt } from './request-jwt.js';
 import type { CallClaims, RequestSigner } from './request-jwt.js';
 
@@ -136,7 +137,7 @@ async function discardBody(response: Response): Promise<void> {
 }
 
 async function wait(ctx: HttpContext, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  const sleep = ctx.sleep ?? defaultWait;
+  const sleep = ctx.sleep ?? defaultSleep;
   try {
     await sleep(ms, signal);
   } catch (error) {
@@ -144,24 +145,6 @@ async function wait(ctx: HttpContext, ms: number, signal: AbortSignal | undefine
     throw error;
   }
   throwIfAborted(signal);
-}
-
-function defaultWait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
