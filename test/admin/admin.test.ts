@@ -1,8 +1,8 @@
 /** The control plane: clock, app registration, health, loopback-only access. */
 import { describe, expect, it } from 'vitest';
-import { createWireHandler } from '../mock-server/wire/handler.js';
-import { createHarness } from './support/harness.js';
-import { newRsaKeyPair } from './support/keys.js';
+import { createWireHandler } from '../../mock-server/wire/handler.js';
+import { createHarness } from '../support/harness.js';
+import { newRsaKeyPair } from '../support/keys.js';
 
 describe('/__admin/clock', () => {
   it('shows the mock clock', async () => {
@@ -83,13 +83,13 @@ describe('admin access', () => {
 
 describe('/__admin/tokens', () => {
   it('expires one user\'s access tokens now, leaving refresh tokens alone', async () => {
-    const { authorizeAndExchange, refresh } = await import('./support/harness.js');
+    const { authorizeAndExchange, refresh } = await import('../support/harness.js');
     const h = await createHarness();
     const { payload } = await authorizeAndExchange(h);
     const other = await authorizeAndExchange(h, { user: 'alex' });
     const res = await h.http.post('/__admin/tokens/expire').send({ token: 'access', userId: 'demo' }).expect(200);
     expect(res.body).toEqual({ expired: 1 });
-    const { signRequest } = await import('./support/request-jwt.js');
+    const { signRequest } = await import('../support/request-jwt.js');
     const trigger = async (access: string) =>
       h.http.post('/v1.7/permission-access/trigger').set('Authorization', `Bearer ${await signRequest({ access_token: access })}`).send({});
     expect((await trigger(payload.access_token.value)).status).toBe(401);
@@ -98,7 +98,7 @@ describe('/__admin/tokens', () => {
   });
 
   it('revokes refresh tokens of an app contract', async () => {
-    const { authorizeAndExchange, refresh } = await import('./support/harness.js');
+    const { authorizeAndExchange, refresh } = await import('../support/harness.js');
     const h = await createHarness();
     const { payload } = await authorizeAndExchange(h);
     expect((await h.http.post('/__admin/tokens/revoke').send({ token: 'refresh', clientId: 'demo-app_demo-ongoing' })).body).toEqual({ revoked: 1 });

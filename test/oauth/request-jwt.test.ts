@@ -2,9 +2,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createHarness, REDIRECT_URI, type Harness } from './support/harness.js';
-import { DEMO_CLIENT_ID, newRsaKeyPair } from './support/keys.js';
-import { nonce, pkce, signRequest } from './support/request-jwt.js';
+import { bearer, createHarness, REDIRECT_URI, type Harness } from '../support/harness.js';
+import { DEMO_CLIENT_ID, newRsaKeyPair } from '../support/keys.js';
+import { nonce, pkce, signRequest } from '../support/request-jwt.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -105,7 +105,7 @@ describe('request JWT', () => {
   it('refuses missing nonce or timestamp', async () => {
     const noNonce = await new SignJWT({ client_id: DEMO_CLIENT_ID, timestamp: Date.now(), ...authorizeClaims() })
       .setProtectedHeader({ alg: 'PS512', typ: 'JWT' })
-      .sign((await import('./support/keys.js')).demoPrivateKey);
+      .sign((await import('../support/keys.js')).demoPrivateKey);
     expectError(await authorizeWith(noNonce), 406, 'ValidationErrors');
     const stringTimestamp = await signRequest({ ...authorizeClaims(), timestamp: String(Date.now()) });
     expectError(await authorizeWith(stringTimestamp), 406, 'ValidationErrors');

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWireHandler, type WireHandler } from '../mock-server/wire/handler.js';
-import { authorizeAndExchange, createHarness, type Harness } from './support/harness.js';
-import { signRequest } from './support/request-jwt.js';
+import { createWireHandler, type WireHandler } from '../../mock-server/wire/handler.js';
+import { authorizeAndExchange, createHarness, type Harness } from '../support/harness.js';
+import { signRequest } from '../support/request-jwt.js';
 
 let h: Harness;
 let handle: WireHandler;

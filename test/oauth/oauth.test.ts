@@ -10,9 +10,9 @@ import {
   refresh,
   REDIRECT_URI,
   type Harness,
-} from './support/harness.js';
-import { newRsaKeyPair } from './support/keys.js';
-import { pkce, signRequest } from './support/request-jwt.js';
+} from '../support/harness.js';
+import { newRsaKeyPair } from '../support/keys.js';
+import { pkce, signRequest } from '../support/request-jwt.js';
 
 let h: Harness;
 beforeEach(async () => {

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { Authority } from '../mock-server/core/authority.js';
-import { SigningKey } from '../mock-server/core/keys.js';
-import { testServerKeyPem } from './support/keys.js';
+import { Authority } from '../../mock-server/core/authority.js';
+import { SigningKey } from '../../mock-server/core/keys.js';
+import { testServerKeyPem } from '../support/keys.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../fixtures', import.meta.url));
 
 async function startWith(appFile: string, content: string) {
   const dir = mkdtempSync(join(tmpdir(), 'fx-'));

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { decodeJwt, UnsecuredJWT } from 'jose';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authority } from '../mock-server/core/authority.js';
-import { SigningKey } from '../mock-server/core/keys.js';
-import { createDigimeMock } from '../mock-server/msw/index.js';
-import { startMockServer, type RunningMockServer } from '../mock-server/server.js';
-import { decodeMetadata, decryptFile } from './data-support.js';
-import { DEMO_CLIENT_ID, newRsaKeyPair, testServerKeyPem } from './support/keys.js';
-import { nonce, pkce, signRequest, type SignOptions } from './support/request-jwt.js';
+import type { Authority } from '../../mock-server/core/authority.js';
+import { SigningKey } from '../../mock-server/core/keys.js';
+import { createDigimeMock } from '../../mock-server/msw/index.js';
+import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
+import { decodeMetadata, decryptFile } from '../support/data.js';
+import { DEMO_CLIENT_ID, newRsaKeyPair, testServerKeyPem } from '../support/keys.js';
+import { nonce, pkce, signRequest, type SignOptions } from '../support/request-jwt.js';
 
 interface Driver {
   name: string;

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDigimeMock } from '../mock-server/msw/index.js';
-import { createAutoConsentHandler, createDigimeClient, type OAuthToken } from '../sdk/src/index.js';
+import { createDigimeMock } from '../../mock-server/msw/index.js';
+import { createAutoConsentHandler, createDigimeClient, type OAuthToken } from '../../sdk/src/index.js';
 
 const mock = await createDigimeMock(); // serves digi.me's real URLs, intercepted in-process
 const server = setupServer(...mock.handlers);

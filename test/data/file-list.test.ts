@@ -3,9 +3,9 @@
  * progression pending → running → completed with a growing file list, file names, expiry.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authorizeAndExchange, bearer, createHarness, type Harness } from './support/harness.js';
-import { signRequest } from './support/request-jwt.js';
-import { CAFileListResponse, DEMO_ACCOUNTS, fileList, queryFileList, trigger } from './data-support.js';
+import { authorizeAndExchange, bearer, createHarness, type Harness } from '../support/harness.js';
+import { signRequest } from '../support/request-jwt.js';
+import { CAFileListResponse, DEMO_ACCOUNTS, fileList, queryFileList, trigger } from '../support/data.js';
 
 const FILE_NAME = /^18_(\d+)_(\d+)_(\d+)_(\d+)(?:_D(\d{6}))?_1\.json$/;
 const MONTHS = ['202412', '202501', '202502', '202503', '202504', '202505', '202506', '202507', '202508', '202509', '202510', '202511'];

@@ -1,8 +1,8 @@
 /** The consent web client's pages over HTTP: the page itself, the form, and the consent modes. */
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { bearer, createHarness, REDIRECT_URI, type Harness } from './support/harness.js';
-import { pkce, signRequest } from './support/request-jwt.js';
+import { bearer, createHarness, REDIRECT_URI, type Harness } from '../support/harness.js';
+import { pkce, signRequest } from '../support/request-jwt.js';
 
 async function preauth(h: Harness, body: object = {}) {
   const res = await h.http

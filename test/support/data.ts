@@ -7,9 +7,9 @@
 import { constants, createDecipheriv, privateDecrypt, type KeyObject } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { bearer, type Harness } from './support/harness.js';
-import { demoPrivateKey } from './support/keys.js';
-import { signRequest, type SignOptions } from './support/request-jwt.js';
+import { bearer, type Harness } from './harness.js';
+import { demoPrivateKey } from './keys.js';
+import { signRequest, type SignOptions } from './request-jwt.js';
 
 // ---- the official SDK's response codecs -------------------------------------------------------
 

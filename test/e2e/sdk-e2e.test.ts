@@ -10,8 +10,8 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer } from '../mock-server/index.js';
-import type { RunningMockServer } from '../mock-server/index.js';
+import { startMockServer } from '../../mock-server/index.js';
+import type { RunningMockServer } from '../../mock-server/index.js';
 import {
   ConsentDeniedError,
   createAutoConsentHandler,
@@ -19,10 +19,10 @@ import {
   createDigimeClient,
   DEFAULT_CHROMIUM_PATH,
   OAuthTokenExpiredError,
-} from '../sdk/src/index.js';
-import type { DigimeClientOptions, TokenChangeEvent } from '../sdk/src/index.js';
+} from '../../sdk/src/index.js';
+import type { DigimeClientOptions, TokenChangeEvent } from '../../sdk/src/index.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const privateKey = readFileSync(join(root, 'fixtures/apps/demo-app.private.TEST-ONLY.pem'), 'utf8');
 const DAY = 86_400;
 const ACCESS_TTL = 600;

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { generatedFixtures } from '../scripts/fixtures/users.js';
-import { authorizeAndExchange, createHarness } from './support/harness.js';
-import { fileList, readFile } from './data-support.js';
+import { generatedFixtures } from '../../scripts/fixtures/users.js';
+import { authorizeAndExchange, createHarness } from '../support/harness.js';
+import { fileList, readFile } from '../support/data.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
 /** A fixtures folder with one user, `sam`, and the given data files. */
 function fixturesWith(data: Record<string, unknown>, user: object = {}): string {

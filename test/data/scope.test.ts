@@ -4,8 +4,8 @@
  * group, service type and object type; the consent's own scope and accounts apply to every session.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authorizeAndExchange, createHarness, type Harness } from './support/harness.js';
-import { accounts, fileList, readFile, seconds, trigger } from './data-support.js';
+import { authorizeAndExchange, createHarness, type Harness } from '../support/harness.js';
+import { accounts, fileList, readFile, seconds, trigger } from '../support/data.js';
 
 const names = (list: { name: string }[]) => list.map((f) => f.name);
 const musicMonths = (list: { name: string }[]) =>

@@ -1,7 +1,7 @@
 /** `GET permission-access/accounts` (PROTOCOL §5): a bare array the official Node SDK accepts. */
 import { describe, expect, it } from 'vitest';
-import { authorizeAndExchange, createHarness } from './support/harness.js';
-import { accounts, AccountsResponse } from './data-support.js';
+import { authorizeAndExchange, createHarness } from '../support/harness.js';
+import { accounts, AccountsResponse } from '../support/data.js';
 
 describe('accounts', () => {
   it("answers the consent's accounts as a bare array with every field the Node SDK requires", async () => {

@@ -4,9 +4,9 @@ import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import request from 'supertest';
 import { expect, it } from 'vitest';
-import { createExpressApp } from '../mock-server/http/express-app.js';
-import { bearer, consent, createHarness } from './support/harness.js';
-import { signRequest } from './support/request-jwt.js';
+import { createExpressApp } from '../../mock-server/http/express-app.js';
+import { bearer, consent, createHarness } from '../support/harness.js';
+import { signRequest } from '../support/request-jwt.js';
 
 it('logs method, masked path, status and time, and nothing secret', async () => {
   const h = await createHarness();

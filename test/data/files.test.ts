@@ -3,9 +3,9 @@
  * each compression, the headers, HEAD, and the errors for files a session does not have.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authorizeAndExchange, createHarness, type Harness } from './support/harness.js';
-import { newRsaKeyPair } from './support/keys.js';
-import { decodeMetadata, decryptFile, download, fileList, head, readFile, trigger, type FileListEntry } from './data-support.js';
+import { authorizeAndExchange, createHarness, type Harness } from '../support/harness.js';
+import { newRsaKeyPair } from '../support/keys.js';
+import { decodeMetadata, decryptFile, download, fileList, head, readFile, trigger, type FileListEntry } from '../support/data.js';
 
 const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7).replace('-', '');
 

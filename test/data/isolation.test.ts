@@ -4,11 +4,11 @@
  * takes their consents, tokens and sessions with it.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authorizeAndExchange, createHarness, refresh, type Harness } from './support/harness.js';
-import { newRsaKeyPair } from './support/keys.js';
-import { signRequest, type SignOptions } from './support/request-jwt.js';
-import { bearer } from './support/harness.js';
-import { accounts, download, fileList, head, queryFileList, trigger } from './data-support.js';
+import { authorizeAndExchange, createHarness, refresh, type Harness } from '../support/harness.js';
+import { newRsaKeyPair } from '../support/keys.js';
+import { signRequest, type SignOptions } from '../support/request-jwt.js';
+import { bearer } from '../support/harness.js';
+import { accounts, download, fileList, head, queryFileList, trigger } from '../support/data.js';
 
 const errorOf = (res: { body: unknown; headers: Record<string, string> }) => {
   const body = Buffer.isBuffer(res.body) ? JSON.parse(res.body.toString('utf8')) : res.body;
