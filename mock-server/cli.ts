@@ -107,16 +107,16 @@ async function main(): Promise<void> {
   const envConfig = configFromEnv(process.env);
   const config = parseConfig(mergeConfig(fileConfig(configFile), envConfig, flags));
   const running = await startMockServer(config);
-  const apps = [...running.authority.store.apps.values()];
+  const { kid, apps, users } = running.authority.overview();
   const lines = [
     `digi.me mock server listening on ${running.url} (started in ${performance.now().toFixed(0)} ms)`,
     `  API base (baseUrl):      ${running.baseUrl}`,
     `  consent (onboardUrl):    ${running.onboardUrl}`,
-    `  JWKS:                    ${running.baseUrl}jwks/oauth  (kid ${running.authority.keys.kid})`,
+    `  JWKS:                    ${running.baseUrl}jwks/oauth  (kid ${kid})`,
     `  admin:                   ${running.url}/__admin/clock, /__admin/apps, /__admin/health`,
     `  consent mode:            ${config.consent}   access token ttl ${config.ttl.accessToken}s, refresh token ttl ${config.ttl.refreshToken}s`,
     `  app contracts:           ${apps.map((a) => `${a.appId} / ${a.contractId}`).join(', ') || '(none)'}`,
-    `  users:                   ${[...running.authority.users.keys()].join(', ') || '(none)'}`,
+    `  users:                   ${users.map((u) => u.id).join(', ') || '(none)'}`,
     '',
     'Point the digi.me Node SDK at it:',
     `  init({ applicationId: "demo-app", baseUrl: "${running.baseUrl}", onboardUrl: "${running.onboardUrl}" })`,

@@ -4,8 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { Authority, type AuthorityOptions } from './core/authority.js';
-import type { MockConfig, MockConfigInput } from './core/config.js';
+import { Authority, type AuthorityOptions, type MockConfig, type MockConfigInput } from './core/index.js';
 import { createExpressApp } from './http/express-app.js';
 
 export interface RunningMockServer {

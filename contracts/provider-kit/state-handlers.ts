@@ -7,14 +7,10 @@
  * name) is recorded in the `ProviderStateContext` for the request filter, and returned to Pact as
  * provider-state values for `fromProviderState` expressions.
  */
-import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { VerifierOptions } from '@pact-foundation/pact';
 import { z } from 'zod';
-import type { Authority } from '../../mock-server/core/authority.js';
-import { authorize, exchangeCode, pkceChallenge } from '../../mock-server/core/consent.js';
-import type { VerifiedRequest } from '../../mock-server/core/request-jwt.js';
-import type { AppContract } from '../../mock-server/core/store.js';
-import type { IssuedToken } from '../../mock-server/core/tokens.js';
+import type { AppView, Authority } from '../../mock-server/core/index.js';
 import type { ProviderStateContext, StateClaims } from './state-context.js';
 import { DIGIME_STATES, type DigimeStateValues } from './states.js';
 
@@ -39,8 +35,9 @@ export interface DigimeStateHandlersOptions {
   /** `redirect_uri` of the consent the states give. Default: the contract's first, else `https://app.example/callback`. */
   redirectUri?: string;
   /**
-   * The server's API base (`http://host:port/v1.7/`), for the `jku` of tokens the states issue.
-   * Default: the server's configured `publicUrl`, else `http://127.0.0.1:8080/v1.7/`.
+   * The server's API base (`http://host:port/v1.7/`): its origin is where the `jku` of tokens the
+   * states issue points when the server has no `publicUrl` (which always wins, as it does for every
+   * server-signed answer). Default: `http://127.0.0.1:<configured port>`.
    */
   baseUrl?: string;
   /**
@@ -79,8 +76,7 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
   const restoreClock = options.restoreClock ?? true;
   const publicKey = publicKeyPem(options.app);
   const clientId = `${options.app.appId}_${options.app.contractId}`;
-  const base = options.baseUrl ?? `${authority.config.publicUrl?.replace(/\/+$/, '') ?? `http://127.0.0.1:${authority.config.port}`}/v1.7/`;
-  const jwksUrl = new URL('jwks/oauth', base.endsWith('/') ? base : `${base}/`).toString();
+  const jku = authority.jwksUrl(options.baseUrl && new URL(options.baseUrl).origin);
   let clockBefore: { offsetMs: number; frozen: boolean } | undefined;
 
   /**
@@ -88,9 +84,9 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
    * fixtures or configuration) is kept as it is, lifetimes and redirect URIs included; only a
    * different key is replaced, since the filter signs with the kit's.
    */
-  const register = (): AppContract => {
-    const existing = authority.store.apps.get(clientId);
-    if (existing?.publicKey.equals(createPublicKey(publicKey))) return existing;
+  const register = (): AppView => {
+    const existing = authority.app(clientId);
+    if (existing && createPublicKey(existing.publicKeyPem).equals(createPublicKey(publicKey))) return existing;
     return authority.registerApp({
       appId: options.app.appId,
       contractId: options.app.contractId,
@@ -100,46 +96,15 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
         : {}),
     });
   };
-  const redirectUriOf = (app: AppContract) => options.redirectUri ?? app.redirectUris?.[0] ?? 'https://app.example/callback';
-
-  /** A request as the core sees it after the JWT checks (the states skip the transport). */
-  const asRequest = (app: AppContract, claims: Record<string, unknown>): VerifiedRequest => ({
-    app,
-    claims: { client_id: app.clientId, nonce: randomBytes(16).toString('hex'), timestamp: authority.wallClock.now(), ...claims },
-  });
+  const redirectUriOf = (app: AppView) => options.redirectUri ?? app.redirectUris?.[0] ?? 'https://app.example/callback';
 
   /** authorize with a fresh PKCE pair → the consent page's decision → an authorization code. */
-  async function giveConsent(app: AppContract, userId: string) {
-    const codeVerifier = randomBytes(32).toString('base64url');
-    const { preauthorization_code } = await authorize(
-      authority,
-      asRequest(app, {
-        code_challenge: pkceChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-        redirect_uri: redirectUriOf(app),
-        response_mode: 'query',
-        response_type: 'code',
-        state: 'provider-state',
-      }),
-      { agent: { sdk: { name: 'digime-provider-kit', version: '1', meta: {} } } },
-    );
-    const consent = authority.consentRequest(preauthorization_code, 'authorize');
-    const redirect = new URL(authority.decideConsent(consent, { decision: 'accept', userId }));
-    const code = redirect.searchParams.get('code');
-    if (!code) throw new Error(`the consent redirect carries no code: ${redirect.search}`);
-    return { code, codeVerifier };
-  }
+  const giveConsent = (app: AppView, userId: string) =>
+    authority.giveConsent({ clientId: app.clientId, userId, redirectUri: redirectUriOf(app), state: 'provider-state' });
 
   /** Consent, then the code exchange: live access and refresh tokens. */
-  async function issueTokens(app: AppContract, userId: string): Promise<{ access: IssuedToken; refresh: IssuedToken }> {
-    const { code, codeVerifier } = await giveConsent(app, userId);
-    const { access, refresh } = await exchangeCode(
-      authority,
-      asRequest(app, { grant_type: 'authorization_code', code, code_verifier: codeVerifier }),
-      jwksUrl,
-    );
-    return { access, refresh };
-  }
+  const issueTokens = (app: AppView, userId: string) =>
+    authority.issueTokens({ clientId: app.clientId, userId, redirectUri: redirectUriOf(app), state: 'provider-state', jku });
 
   const secondsUntil = (epochMs: number) => (epochMs - authority.clock.now()) / 1000;
 
@@ -232,12 +197,15 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
       const params = parse(state, sessionParams, raw);
       const app = register();
       const { access, refresh } = await issueTokens(app, userOf(params));
-      const asUser = asRequest(app, { access_token: access.value });
-      const { session } = authority.trigger(asUser, params.scope ? { scope: params.scope } : {});
+      const { sessionKey } = authority.startSession({
+        clientId: app.clientId,
+        accessToken: access.value,
+        sessionOptions: params.scope ? { scope: params.scope } : {},
+      });
       const { pendingSeconds, runningSeconds } = authority.config.sync;
       const progress = params.progress ?? DEFAULT_PROGRESS;
       authority.clock.advance(phase === 'running' ? pendingSeconds + runningSeconds * progress : pendingSeconds + runningSeconds + 1);
-      const list = authority.readFileList(asUser, session.key);
+      const list = authority.readFileList(authority.trustedRequest(app.clientId, { access_token: access.value }), sessionKey);
       if (list.status.state !== phase) {
         throw new ProviderStateError(state, `the session is ${list.status.state}, not ${phase} (sync timing: ${JSON.stringify(authority.config.sync)})`);
       }
@@ -253,7 +221,7 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
       }
       return produced(
         { access_token: access.value, refresh_token: refresh.value },
-        { userId: userOf(params), accessToken: access.value, refreshToken: refresh.value, sessionKey: session.key, fileName },
+        { userId: userOf(params), accessToken: access.value, refreshToken: refresh.value, sessionKey, fileName },
       );
     });
 

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DigimeError } from '../../mock-server/core/errors.js';
-import type { VerifiedRequest } from '../../mock-server/core/request-jwt.js';
+import { ApiError, type VerifiedRequest } from '../../mock-server/core/index.js';
 import {
   createResignRequestFilter,
   DIGIME_STATES,
@@ -116,10 +115,7 @@ describe('the state handlers, through the core', () => {
     setup: (params?: unknown) => Promise<Record<string, string>>;
     teardown: (params?: unknown) => Promise<unknown>;
   };
-  const asApp = (claims: Record<string, unknown>): VerifiedRequest => ({
-    app: provider.server.authority.store.apps.get(CLIENT_ID)!,
-    claims: { client_id: CLIENT_ID, nonce: 'n', timestamp: Date.now(), ...claims },
-  });
+  const asApp = (claims: Record<string, unknown>): VerifiedRequest => provider.server.authority.trustedRequest(CLIENT_ID, claims);
 
   it('"the access token has expired": the access token is refused, the refresh token still works, and tear-down restores the clock', async () => {
     const { authority } = provider.server;
@@ -127,7 +123,7 @@ describe('the state handlers, through the core', () => {
     const values = await handler(DIGIME_STATES.accessTokenExpired).setup({ secondsPastExpiry: 30 });
 
     expect(provider.kit.context.claims).toEqual({ access_token: values.accessToken, refresh_token: values.refreshToken });
-    expect(() => authority.requireAccessToken(asApp({ access_token: values.accessToken }))).toThrow(DigimeError);
+    expect(() => authority.requireAccessToken(asApp({ access_token: values.accessToken }))).toThrow(ApiError);
     await expect(authority.token(asApp({ grant_type: 'refresh_token', refresh_token: values.refreshToken }), 'http://x/jwks')).resolves.toHaveProperty('token');
 
     await handler(DIGIME_STATES.accessTokenExpired).teardown();

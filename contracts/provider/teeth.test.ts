@@ -5,8 +5,7 @@
  */
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Authority } from '../../mock-server/core/authority.js';
-import { DigimeError } from '../../mock-server/core/errors.js';
+import { ApiError, type Authority } from '../../mock-server/core/index.js';
 import { PACT_FILE } from '../names.js';
 import { createDigimeProviderKit, DIGIME_STATES } from '../provider-kit/index.js';
 import { DEMO_APP, startProvider, verify, type Provider } from './support/provider.js';
@@ -51,7 +50,7 @@ const breakages: Breakage[] = [
         try {
           return await token(...args);
         } catch (error) {
-          if (error instanceof DigimeError && error.code === 'InvalidToken') throw new DigimeError('InvalidGrant', error.message);
+          if (error instanceof ApiError && error.code === 'InvalidToken') throw new ApiError('InvalidGrant', error.message);
           throw error;
         }
       };
@@ -130,7 +129,7 @@ describe('token payloads, which Pact only matches by form, are held to the examp
     const token = authority.token.bind(authority);
     authority.token = async (request, jku) => {
       const { refresh_token: _dropped, ...payload } = decodeJwt((await token(request, jku)).token);
-      return { token: await authority.keys.signJws(payload, jku) };
+      return { token: await authority.signJws(payload, jku) };
     };
 
     const outcome = await verifyLocally(provider, { description: 'a request to refresh the access token' });

@@ -1,23 +1,27 @@
 /**
- * The mock digi.me authority: one object that owns the rules, built from a configuration, with a
- * mock clock, a store and a signing key. Transports (Express, msw) and tests call it; it knows
- * nothing of HTTP beyond digi.me's error table.
+ * The mock digi.me authority: the core's one front door, built from a configuration, with a mock
+ * clock, a store and a signing key. Transports, the provider kit, the CLI and tests call it; the
+ * store and the rule modules stay behind it. It knows nothing of HTTP beyond digi.me's error table.
  */
-import { createPublicKey } from 'node:crypto';
-import { ClockRangeError, MockClock, wallClock, type Clock, type ClockState } from './clock.js';
+import { appView, registerApp, type AppView } from './apps.js';
+import { changeClock, ClockRangeError, MockClock, wallClock, type Clock, type ClockChange, type ClockState } from './clock.js';
+import { jwksUrl } from './addresses.js';
 import { ConfigError, parseConfig, type AppContractConfig, type MockConfig, type MockConfigInput } from './config.js';
 import * as consent from './consent.js';
 import type { CoreContext } from './context.js';
 import { DataPlane } from './data/data-plane.js';
 import { loadDataSets } from './data/data-set.js';
-import { expireTokens, revokeTokens, type TokenSelector } from './control.js';
-import { DigimeError, errors } from './errors.js';
-import { loadAppFixtures, loadUserFixtures, type User } from './fixtures.js';
+import { errors } from './errors.js';
+import { loadAppFixtures, loadUserFixtures } from './fixtures.js';
 import { SigningKey } from './keys.js';
+import type { User } from './model.js';
 import { verifyRequestJwt, type VerifiedRequest } from './request-jwt.js';
-import { sessionView, createSession, requireSession } from './sessions.js';
-import { Store, type AppContract } from './store.js';
+import * as seeding from './seeding.js';
+import { requireSession, trigger } from './sessions.js';
+import { Store, type Consent } from './store.js';
+import { expireTokens, revokeTokens, type TokenSelector } from './targeted-expiry.js';
 import { refreshTokens, requireAccessToken } from './tokens.js';
+import { deleteUser } from './users.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
@@ -30,201 +34,258 @@ export interface AuthorityOptions {
   users?: User[];
 }
 
-export class Authority implements CoreContext {
-  readonly store = new Store();
-  readonly users = new Map<string, User>();
-  /** File lists, files and accounts over the users' data fixtures. */
-  readonly data = new DataPlane(this);
+export interface AuthorityOverview {
+  kid: string;
+  apps: { clientId: string; appId: string; contractId: string; name: string }[];
+  users: { id: string; name: string }[];
+}
 
-  private constructor(
-    readonly config: MockConfig,
-    readonly clock: MockClock,
-    readonly wallClock: Clock,
-    readonly keys: SigningKey,
-  ) {}
+/** What callers outside the core may see of a consent. */
+export interface ConsentView {
+  consentId: string;
+  clientId: string;
+  userId: string;
+  accountReferences: string[];
+  createdAt: number;
+  revokedAt?: number;
+}
+
+const consentView = ({ sessionOptions: _options, accountReferences, ...rest }: Consent): ConsentView => ({
+  ...rest,
+  accountReferences: [...accountReferences],
+});
+
+export class Authority {
+  readonly #ctx: CoreContext;
+  /** File lists, files and accounts over the users' data fixtures. */
+  readonly #data: DataPlane;
+
+  private constructor(ctx: CoreContext) {
+    this.#ctx = ctx;
+    this.#data = new DataPlane(ctx);
+  }
 
   static async create(input: MockConfigInput | MockConfig = {}, options: AuthorityOptions = {}): Promise<Authority> {
     const config = parseConfig(input);
     const wall = options.wallClock ?? wallClock;
     const keys = options.signingKey ?? (await SigningKey.loadOrCreate(config.keyFile));
-    const authority = new Authority(config, new MockClock({ source: wall }), wall, keys);
+    const ctx: CoreContext = {
+      config,
+      clock: new MockClock({ source: wall }),
+      wallClock: wall,
+      store: new Store(),
+      keys,
+      users: new Map(),
+    };
+    const authority = new Authority(ctx);
     const apps = [...loadAppFixtures(config.fixturesDir), ...config.apps.map((app, i) => ({ source: `Invalid configuration: apps.${i}`, app }))];
     for (const { source, app } of apps) {
       try {
-        authority.registerApp(app);
+        registerApp(ctx, app);
       } catch (err) {
         throw new ConfigError(`${source}: ${(err as Error).message}`);
       }
     }
-    for (const user of options.users ?? loadUserFixtures(config.fixturesDir)) authority.users.set(user.id, user);
-    authority.data.load(loadDataSets(config.fixturesDir, authority.users.values()));
+    for (const user of options.users ?? loadUserFixtures(config.fixturesDir)) ctx.users.set(user.id, user);
+    authority.#data.load(loadDataSets(config.fixturesDir, ctx.users.values()));
     return authority;
   }
 
-  /** Registers (or replaces) an app contract; its key must be RSA, 2048 bits or more. */
-  registerApp(input: AppContractConfig): AppContract {
-    let publicKey;
-    try {
-      publicKey = createPublicKey(input.publicKey);
-    } catch {
-      throw errors.validation('publicKey is not a readable PEM public key');
-    }
-    const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (publicKey.asymmetricKeyType !== 'rsa' || bits < 2048) {
-      throw errors.validation('publicKey must be an RSA key of 2048 bits or more');
-    }
-    const app: AppContract = {
-      clientId: `${input.appId}_${input.contractId}`,
-      appId: input.appId,
-      contractId: input.contractId,
-      name: input.name ?? input.appId,
-      description: input.description,
-      publicKeyPem: input.publicKey,
-      publicKey,
-      redirectUris: input.redirectUris,
-      ttl: input.ttl,
-    };
-    this.store.apps.set(app.clientId, app);
-    return app;
+  /** The configuration in force (read-only). */
+  get config(): MockConfig {
+    return this.#ctx.config;
   }
+
+  /** The mock clock: every lifetime follows it. */
+  get clock(): MockClock {
+    return this.#ctx.clock;
+  }
+
+  // ---- Read models -------------------------------------------------------------------------
+
+  /** What the banner and health show: the signing key's id, the app contracts and the users. */
+  overview(): AuthorityOverview {
+    return {
+      kid: this.#ctx.keys.kid,
+      apps: [...this.#ctx.store.apps.values()].map(({ clientId, appId, contractId, name }) => ({ clientId, appId, contractId, name })),
+      users: [...this.#ctx.users.values()].map(({ id, name }) => ({ id, name })),
+    };
+  }
+
+  /** A registered app contract, by `<appId>_<contractId>`. */
+  app(clientId: string): AppView | undefined {
+    const app = this.#ctx.store.apps.get(clientId);
+    return app && appView(app);
+  }
+
+  /** A fixture user with their accounts. */
+  user(id: string): User | undefined {
+    const user = this.#ctx.users.get(id);
+    return user && structuredClone(user);
+  }
+
+  /** A consent, given or withdrawn; undefined once it is gone (deleted user). */
+  consent(consentId: string): ConsentView | undefined {
+    const found = this.#ctx.store.consents.get(consentId);
+    return found && consentView(found);
+  }
+
+  /** Whether a data session is still held (an expired one is, until swept). */
+  hasSession(sessionKey: string): boolean {
+    return this.#ctx.store.sessions.has(sessionKey);
+  }
+
+  // ---- digi.me API -------------------------------------------------------------------------
 
   /** `GET jwks/oauth`. */
   jwks() {
-    return { keys: [this.keys.jwk] };
+    return { keys: [this.#ctx.keys.jwk] };
+  }
+
+  /** The absolute JWKS URL for the `jku` of server-signed JWS (PROTOCOL §3). */
+  jwksUrl(requestOrigin?: string): string {
+    return jwksUrl(this.#ctx.config, requestOrigin);
+  }
+
+  /** A compact PS512 JWS signed with the server's key (the form of every server-signed answer). */
+  signJws(payload: object, jku?: string): Promise<string> {
+    return this.#ctx.keys.signJws(payload, jku);
   }
 
   /** Checks a request's bearer JWT (PROTOCOL §2). */
   verifyRequest(jwt: string | undefined): Promise<VerifiedRequest> {
     return verifyRequestJwt(jwt, {
-      store: this.store,
-      wallClock: this.wallClock,
-      windowSeconds: this.config.requestJwtWindow,
+      store: this.#ctx.store,
+      wallClock: this.#ctx.wallClock,
+      windowSeconds: this.#ctx.config.requestJwtWindow,
     });
   }
 
   async authorize(request: VerifiedRequest, body: unknown, jku: string) {
-    const { preauthorization_code, session } = await consent.authorize(this, request, body);
-    return { token: await this.keys.signJws({ preauthorization_code }, jku), session };
+    const { preauthorization_code, session } = await consent.authorize(this.#ctx, request, body);
+    return { token: await this.signJws({ preauthorization_code }, jku), session };
   }
 
   async tokenReference(request: VerifiedRequest, jku: string) {
-    const { reference_code, session } = await consent.tokenReference(this, request);
-    return { token: await this.keys.signJws({ reference_code }, jku), session };
+    const { reference_code, session } = await consent.tokenReference(this.#ctx, request);
+    return { token: await this.signJws({ reference_code }, jku), session };
   }
 
   /** `POST oauth/token`: the authorization-code and refresh grants. */
   async token(request: VerifiedRequest, jku: string): Promise<{ token: string }> {
     const grant = request.claims.grant_type;
-    if (grant === 'authorization_code') return { token: (await consent.exchangeCode(this, request, jku)).token };
+    if (grant === 'authorization_code') return { token: (await consent.exchangeCode(this.#ctx, request, jku)).token };
     if (grant === 'refresh_token') {
-      return { token: (await refreshTokens(this, request.app, request.claims.refresh_token, jku)).token };
+      return { token: (await refreshTokens(this.#ctx, request.app, request.claims.refresh_token, jku)).token };
     }
     throw errors.validation('grant_type must be authorization_code or refresh_token');
   }
 
   consentRequest(code: unknown, page: consent.ConsentPage) {
-    return consent.consentRequest(this, code, page);
+    return consent.consentRequest(this.#ctx, code, page);
   }
 
   automaticDecision(autoConsent: string | null | undefined) {
-    return consent.automaticDecision(this, autoConsent);
-  }
-
-  /** The admin API answers peers on this machine (and in-process transports) unless told otherwise. */
-  adminAllowed(remoteAddress: string | undefined): boolean {
-    return this.config.admin.allowRemote || remoteAddress === undefined || LOOPBACK.test(remoteAddress);
+    return consent.automaticDecision(this.#ctx, autoConsent);
   }
 
   decideConsent(request: consent.ConsentRequest, decision: consent.ConsentDecision) {
-    return consent.decideConsent(this, request, decision);
+    return consent.decideConsent(this.#ctx, request, decision);
   }
 
   /** The consent behind a user-scoped call's `access_token` claim, or 401 InvalidToken. */
-  requireAccessToken({ app, claims }: VerifiedRequest) {
-    return requireAccessToken(this, app, claims.access_token);
+  requireAccessToken({ app, claims }: VerifiedRequest): { consentId: string; userId: string } {
+    const { consent: c } = requireAccessToken(this.#ctx, app, claims.access_token);
+    return { consentId: c.consentId, userId: c.userId };
   }
 
   /** `POST permission-access/trigger`. */
   trigger(request: VerifiedRequest, body: unknown) {
-    const { consent: c } = this.requireAccessToken(request);
-    const options = consent.sessionOptionsFromBody(body);
-    return { session: sessionView(createSession(this, c.clientId, c.consentId, options)) };
+    return trigger(this.#ctx, request, body);
   }
 
   /** `GET permission-access/query/<sessionKey>`: the sync state and the files synced so far. */
   readFileList(request: VerifiedRequest, sessionKey: unknown) {
-    const { consent: c } = this.requireAccessToken(request);
-    return this.data.fileList(c, requireSession(this, c, sessionKey));
+    const { consent: c } = requireAccessToken(this.#ctx, request.app, request.claims.access_token);
+    return this.#data.fileList(c, requireSession(this.#ctx, c, sessionKey));
   }
 
   /** `GET permission-access/query/<sessionKey>/<fileName>`: the file encrypted to the app's key. */
   readFile(request: VerifiedRequest, sessionKey: unknown, fileName: unknown) {
-    const { consent: c } = this.requireAccessToken(request);
-    return this.data.file(c, requireSession(this, c, sessionKey), fileName);
+    const { consent: c } = requireAccessToken(this.#ctx, request.app, request.claims.access_token);
+    return this.#data.file(c, requireSession(this.#ctx, c, sessionKey), fileName);
   }
 
   /** `HEAD permission-access/query/<sessionKey>/<fileName>`: the file's metadata alone. */
   readFileHead(request: VerifiedRequest, sessionKey: unknown, fileName: unknown) {
-    const { consent: c } = this.requireAccessToken(request);
-    return this.data.fileHead(c, requireSession(this, c, sessionKey), fileName);
+    const { consent: c } = requireAccessToken(this.#ctx, request.app, request.claims.access_token);
+    return this.#data.fileHead(c, requireSession(this.#ctx, c, sessionKey), fileName);
   }
 
   /** `GET permission-access/accounts`: the consent's accounts, a bare array. */
   readAccounts(request: VerifiedRequest) {
-    return this.data.accounts(this.requireAccessToken(request).consent);
+    return this.#data.accounts(requireAccessToken(this.#ctx, request.app, request.claims.access_token).consent);
   }
 
   /** `DELETE user`: every consent, token, code and session of this user for this app contract goes. */
   deleteUser(request: VerifiedRequest): void {
-    const { consent: c } = this.requireAccessToken(request);
-    const { store } = this;
-    const gone = new Set<string>();
-    for (const [id, other] of store.consents) {
-      if (other.clientId === c.clientId && other.userId === c.userId) {
-        gone.add(id);
-        store.consents.delete(id);
-      }
-    }
-    for (const [jti, t] of store.tokens) {
-      if (!gone.has(t.consentId)) continue;
-      store.tokens.delete(jti);
-      store.presignedAccess.delete(t.family);
-    }
-    for (const [key, s] of store.sessions) if (s.consentId && gone.has(s.consentId)) store.sessions.delete(key);
-    for (const [code, a] of store.authorizationCodes) if (gone.has(a.consentId)) store.authorizationCodes.delete(code);
-    for (const [code, p] of store.preauthorizationCodes) {
-      if (p.consentId && gone.has(p.consentId)) store.preauthorizationCodes.delete(code);
-    }
+    deleteUser(this.#ctx, requireAccessToken(this.#ctx, request.app, request.claims.access_token).consent);
   }
 
-  /** Control plane: the selected tokens expire now (401 InvalidToken from here on). */
+  // ---- Control plane (/__admin) --------------------------------------------------------------
+
+  /** The admin API answers peers on this machine (and in-process transports) unless told otherwise. */
+  adminAllowed(remoteAddress: string | undefined): boolean {
+    return this.#ctx.config.admin.allowRemote || remoteAddress === undefined || LOOPBACK.test(remoteAddress);
+  }
+
+  /** Registers (or replaces) an app contract; its key must be RSA, 2048 bits or more. */
+  registerApp(input: AppContractConfig): AppView {
+    return appView(registerApp(this.#ctx, input));
+  }
+
+  /** The selected tokens expire now (401 InvalidToken from here on). */
   expireTokens(selector: TokenSelector = {}): number {
-    return expireTokens(this, selector);
+    return expireTokens(this.#ctx, selector);
   }
 
-  /** Control plane: the selected tokens are revoked. */
+  /** The selected tokens are revoked. */
   revokeTokens(selector: TokenSelector = {}): number {
-    return revokeTokens(this, selector);
+    return revokeTokens(this.#ctx, selector);
   }
 
   /**
-   * Control plane: moves the mock clock, in this order: reset, set, advance, freeze. A change that
-   * would leave the range of dates is refused as a whole (ValidationErrors, 400).
+   * Moves the mock clock: reset, set, advance, freeze, in this order. A change that would leave
+   * the range of dates is refused as a whole (ValidationErrors, 400).
    */
-  changeClock(change: { reset?: boolean; set?: string; advance?: number; freeze?: boolean }): ClockState {
-    const { clock } = this;
-    const before = clock.state();
+  changeClock(change: ClockChange): ClockState {
     try {
-      if (change.reset) clock.reset();
-      if (change.set !== undefined) clock.set(Date.parse(change.set));
-      if (change.advance !== undefined) clock.advance(change.advance);
+      return changeClock(this.#ctx.clock, change);
     } catch (err) {
-      if (!(err instanceof ClockRangeError)) throw err;
-      clock.set(before.nowMs);
-      clock.freeze(before.frozen);
-      throw new DigimeError('ValidationErrors', `Parameter validation errors: ${err.message}`, 400);
+      if (err instanceof ClockRangeError) throw errors.validation(err.message, 400);
+      throw err;
     }
-    if (change.freeze !== undefined) clock.freeze(change.freeze);
-    return clock.state();
+  }
+
+  // ---- Seeding (tests and Pact provider states) ----------------------------------------------
+
+  /** A request as the core sees it once its JWT has been checked, for in-process callers acting as the app. */
+  trustedRequest(clientId: string, claims: Record<string, unknown> = {}): VerifiedRequest {
+    return seeding.trustedRequest(this.#ctx, clientId, claims);
+  }
+
+  /** A consent given by a user on the consent page: an authorization code and its PKCE verifier. */
+  giveConsent(seed: seeding.ConsentSeed) {
+    return seeding.giveConsent(this.#ctx, seed);
+  }
+
+  /** A consent and its code exchange: live access and refresh tokens. */
+  issueTokens(seed: seeding.ConsentSeed & { jku?: string }): Promise<seeding.SeededTokens> {
+    return seeding.issueTokens(this.#ctx, { ...seed, jku: seed.jku ?? this.jwksUrl() });
+  }
+
+  /** A data session of the consent behind a live access token. */
+  startSession(seed: { clientId: string; accessToken: string; sessionOptions?: unknown }) {
+    return seeding.startSession(this.#ctx, seed);
   }
 }

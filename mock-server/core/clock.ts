@@ -93,3 +93,31 @@ export class MockClock implements Clock {
     };
   }
 }
+
+export interface ClockChange {
+  reset?: boolean;
+  /** An ISO 8601 time. */
+  set?: string;
+  /** Seconds, negative to go back. */
+  advance?: number;
+  freeze?: boolean;
+}
+
+/**
+ * Moves a mock clock, in this order: reset, set, advance, freeze. A change that would leave the
+ * range of dates is refused as a whole: the clock stays where it was and ClockRangeError is thrown.
+ */
+export function changeClock(clock: MockClock, change: ClockChange): ClockState {
+  const before = clock.state();
+  try {
+    if (change.reset) clock.reset();
+    if (change.set !== undefined) clock.set(Date.parse(change.set));
+    if (change.advance !== undefined) clock.advance(change.advance);
+  } catch (err) {
+    clock.set(before.nowMs);
+    clock.freeze(before.frozen);
+    throw err;
+  }
+  if (change.freeze !== undefined) clock.freeze(change.freeze);
+  return clock.state();
+}

@@ -1,98 +1,16 @@
 /**
- * The mock's configuration: one typed object whose defaults live next to their documentation.
- * Sources, later ones winning: these defaults, a JSON file (`--config`), the environment, CLI flags,
- * and at run time the admin API. `parseConfig` validates the merged result and names the bad field.
+ * The mock's configuration: one typed object, whose settings are declared once, in core/settings.ts
+ * (type, default, flag, environment variable, doc). Sources, later ones winning: the defaults, a
+ * JSON file (`--config`), the environment, CLI flags, and at run time the admin API. This module
+ * reads the environment and the flags as the declarations say; `parseConfig` validates the merged
+ * result and names the bad field.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ScenariosSchema } from './data/scenarios.js';
+import { ConfigSchema, setting, type SettingMeta } from './settings.js';
+import { formatIssues } from './validation.js';
 
-/** The folder holding this package's package.json (works from sources and from dist/). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'fixtures'))) {
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
-
-const seconds = z.number().positive().finite();
-
-export const AppContractConfigSchema = z.object({
-  appId: z.string().min(1).regex(/^[^_\s]+$/, 'must not contain "_" or spaces'),
-  contractId: z.string().min(1).regex(/^\S+$/, 'must not contain spaces'),
-  /** The contract's public key (PEM). Request JWTs must verify against it; files are encrypted to it. */
-  publicKey: z.string().includes('PUBLIC KEY', { message: 'must be a PEM public key' }),
-  name: z.string().optional(),
-  description: z.string().optional(),
-  /** When set, authorize calls must use one of these redirect URIs (InvalidRedirectUri otherwise). */
-  redirectUris: z.array(z.string().url()).optional(),
-  /** Per-contract lifetimes that override the server's. */
-  ttl: z.object({ accessToken: seconds.optional(), refreshToken: seconds.optional() }).optional(),
-});
-export type AppContractConfig = z.infer<typeof AppContractConfigSchema>;
-
-export const ConfigSchema = z.object({
-  /** Interface to listen on. */
-  host: z.string().min(1).default('127.0.0.1'),
-  /** Port to listen on; 0 picks a free one. */
-  port: z.number().int().min(0).max(65535).default(8080),
-  /**
-   * The origin clients reach this server at, used for the `jku` header of server-signed JWS.
-   * Unset: derived from each request's Host header.
-   */
-  publicUrl: z.string().url().optional(),
-  /** PEM file with the server's RSA signing key; created (RSA-2048) when missing, so restarts keep the key. */
-  keyFile: z.string().min(1).default('.data/signing-key.pem'),
-  /** Folder with `apps/` and `users/` fixtures. */
-  fixturesDir: z.string().min(1).default(join(packageRoot(), 'fixtures')),
-  /** Fixture user who consents when the consent page is not told otherwise (`?user=`). */
-  defaultUser: z.string().min(1).default('demo'),
-  /** What the consent page does: show a page, or accept/deny at once with a redirect. */
-  consent: z.enum(['page', 'accept', 'deny']).default('page'),
-  /** Lifetimes, in seconds of mock time. */
-  ttl: z
-    .object({
-      accessToken: seconds.default(86_400),
-      refreshToken: seconds.default(2_592_000),
-      preauthorizationCode: seconds.default(600),
-      authorizationCode: seconds.default(600),
-      referenceCode: seconds.default(600),
-      session: seconds.default(3_600),
-    })
-    .prefault({}),
-  /** Allowed distance, in seconds, between a request JWT's `timestamp` and the real wall clock. */
-  requestJwtWindow: seconds.default(300),
-  /**
-   * What a refresh does to the refresh token. `keep` (digi.me's behaviour): the same value stays
-   * valid until its original expiry. `rotate`: a new value with the same expiry; the old one stops
-   * working. `rotate-detect-reuse`: as rotate, and presenting an old value revokes the whole family.
-   */
-  refreshPolicy: z.enum(['keep', 'rotate', 'rotate-detect-reuse']).default('keep'),
-  /** Data sessions: how long (mock seconds) a sync stays pending, and how long it then runs. */
-  sync: z
-    .object({
-      pendingSeconds: z.number().min(0).finite().default(2),
-      runningSeconds: z.number().min(0).finite().default(20),
-    })
-    .prefault({}),
-  /** Data-plane scenarios, e.g. accounts whose sync ends `partial` (core/data/scenarios.ts). */
-  scenarios: ScenariosSchema.prefault({}),
-  admin: z
-    .object({
-      /** Serve /__admin to non-loopback addresses too. */
-      allowRemote: z.boolean().default(false),
-    })
-    .prefault({}),
-  /** pino log level; `silent` turns logging off. */
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** App contracts registered at start, besides those in `fixturesDir/apps`. */
-  apps: z.array(AppContractConfigSchema).default([]),
-});
+export { AppContractConfigSchema, ConfigSchema, packageRoot, type AppContractConfig } from './settings.js';
 
 export type MockConfig = z.infer<typeof ConfigSchema>;
 export type MockConfigInput = z.input<typeof ConfigSchema>;
@@ -104,13 +22,61 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates a merged configuration, naming the first bad field in the error. */
+/** A declared setting, as found in `ConfigSchema`. */
+export interface Setting extends SettingMeta {
+  /** Its path in the configuration object, e.g. `ttl.accessToken`. */
+  key: string;
+  keys: string[];
+  schema: z.ZodType;
+  /** How a flag's or variable's text becomes its value (`json`: only a config file can set it). */
+  type: 'number' | 'boolean' | 'string' | 'json';
+  /** The allowed values of an enum. */
+  values?: readonly string[];
+}
+
+const unwrap = (schema: z.ZodType): z.ZodType =>
+  schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional
+    ? unwrap(schema.unwrap() as z.ZodType)
+    : schema;
+
+function collect(schema: z.ZodType, keys: string[]): Setting[] {
+  const meta = setting.get(schema);
+  const inner = unwrap(schema);
+  const key = keys.join('.');
+  if (!meta) {
+    if (inner instanceof z.ZodObject) return Object.entries(inner.shape).flatMap(([k, s]) => collect(s as z.ZodType, [...keys, k]));
+    throw new Error(`core/settings.ts: ${key} is not registered as a setting`);
+  }
+  const type =
+    inner instanceof z.ZodNumber ? 'number'
+    : inner instanceof z.ZodBoolean ? 'boolean'
+    : inner instanceof z.ZodString || inner instanceof z.ZodEnum ? 'string'
+    : 'json';
+  if (type === 'json' && (meta.flag || meta.env)) throw new Error(`core/settings.ts: ${key} cannot be read from a flag or variable`);
+  const values = inner instanceof z.ZodEnum ? (inner.options as string[]) : undefined;
+  return [{ ...meta, key, keys, schema, type, ...(values && { values }) }];
+}
+
+/** Every setting, in declaration order. */
+export const SETTINGS: readonly Setting[] = collect(ConfigSchema, []);
+
+/** How a setting's default reads in `--help` and the README. */
+export function defaultText(s: Setting): string {
+  if (s.defaultText !== undefined) return s.defaultText;
+  const value: unknown = s.schema.safeParse(undefined).data;
+  return value === undefined || (Array.isArray(value) && value.length === 0) ? 'none' : String(value);
+}
+
+/** What a flag's value looks like in `--help`, e.g. `seconds` or `page|accept|deny`. */
+export function flagArg(s: Setting): string | undefined {
+  if (s.type === 'boolean') return undefined;
+  return s.arg ?? s.values?.join('|') ?? (s.path ? 'path' : s.type);
+}
+
+/** Validates a merged configuration, naming the bad fields in the error. */
 export function parseConfig(input: unknown, source = 'configuration'): MockConfig {
   const result = ConfigSchema.safeParse(input ?? {});
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`Invalid ${source}: ${issues.join('; ')}`);
-  }
+  if (!result.success) throw new ConfigError(`Invalid ${source}: ${formatIssues(result.error.issues)}`);
   return result.data;
 }
 
@@ -129,40 +95,64 @@ export function mergeConfig(...sources: Plain[]): Plain {
   return out;
 }
 
-const numberFrom = (name: string, raw: string | undefined): number | undefined => {
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(`Invalid environment: ${name} must be a number, got "${raw}"`);
-  return n;
-};
+const getIn = (obj: Plain, keys: string[]): unknown => keys.reduce<unknown>((o, k) => (isPlain(o) ? o[k] : undefined), obj);
 
-/** The configuration the environment asks for (only the variables that are set). */
-export function configFromEnv(env: NodeJS.ProcessEnv): Plain {
-  return {
-    host: env.HOST || undefined,
-    port: numberFrom('PORT', env.PORT),
-    publicUrl: env.DIGIME_MOCK_PUBLIC_URL || undefined,
-    keyFile: env.DIGIME_MOCK_KEY_FILE || undefined,
-    fixturesDir: env.DIGIME_MOCK_FIXTURES || undefined,
-    consent: env.DIGIME_MOCK_CONSENT || undefined,
-    logLevel: env.DIGIME_MOCK_LOG_LEVEL || undefined,
-    refreshPolicy: env.DIGIME_MOCK_REFRESH_POLICY || undefined,
-    requestJwtWindow: numberFrom('DIGIME_MOCK_REQUEST_JWT_WINDOW', env.DIGIME_MOCK_REQUEST_JWT_WINDOW),
-    ttl: {
-      accessToken: numberFrom('DIGIME_MOCK_ACCESS_TOKEN_TTL', env.DIGIME_MOCK_ACCESS_TOKEN_TTL),
-      refreshToken: numberFrom('DIGIME_MOCK_REFRESH_TOKEN_TTL', env.DIGIME_MOCK_REFRESH_TOKEN_TTL),
-      preauthorizationCode: numberFrom('DIGIME_MOCK_PREAUTHORIZATION_CODE_TTL', env.DIGIME_MOCK_PREAUTHORIZATION_CODE_TTL),
-      authorizationCode: numberFrom('DIGIME_MOCK_AUTHORIZATION_CODE_TTL', env.DIGIME_MOCK_AUTHORIZATION_CODE_TTL),
-      session: numberFrom('DIGIME_MOCK_SESSION_TTL', env.DIGIME_MOCK_SESSION_TTL),
-    },
-  };
+/** A copy of `obj` with `value` at `keys`. */
+function setIn(obj: Plain, [key, ...rest]: string[], value: unknown): Plain {
+  const current = obj[key!];
+  return { ...obj, [key!]: rest.length ? setIn(isPlain(current) ? current : {}, rest, value) : value };
 }
 
-/** Resolves paths in a configuration relative to a folder (the config file's). */
+/** A flag's or variable's text as the setting's value; `name` says where it came from. */
+function fromText(s: Setting, raw: string, name: string): unknown {
+  if (s.type === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+    return n;
+  }
+  if (s.type === 'boolean') {
+    const b = z.stringbool().safeParse(raw);
+    if (!b.success) throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+    return b.data;
+  }
+  return raw;
+}
+
+/** The configuration the environment asks for (only the declared variables that are set and not empty). */
+export function configFromEnv(env: NodeJS.ProcessEnv): Plain {
+  let out: Plain = {};
+  for (const s of SETTINGS) {
+    const raw = s.env === undefined ? undefined : env[s.env];
+    if (raw === undefined || raw === '') continue;
+    out = setIn(out, s.keys, fromText(s, raw, `Invalid environment: ${s.env}`));
+  }
+  return out;
+}
+
+/** `parseArgs` options for the declared flags (names without the dashes). */
+export function flagOptions(): Record<string, { type: 'string' | 'boolean' }> {
+  return Object.fromEntries(
+    SETTINGS.flatMap((s) => (s.flag ? [[s.flag.slice(2), { type: s.type === 'boolean' ? 'boolean' : 'string' }] as const] : [])),
+  );
+}
+
+/** The configuration parsed flags ask for (`parseArgs` values); paths are resolved against `cwd`. */
+export function configFromFlags(values: Record<string, string | boolean | undefined>, cwd = process.cwd()): Plain {
+  let out: Plain = {};
+  for (const s of SETTINGS) {
+    const raw = s.flag === undefined ? undefined : values[s.flag.slice(2)];
+    if (raw === undefined) continue;
+    out = setIn(out, s.keys, typeof raw === 'boolean' ? raw : fromText(s, raw, s.flag!));
+  }
+  return resolvePaths(out, cwd);
+}
+
+/** Resolves the path settings of a configuration relative to a folder (the config file's). */
 export function resolvePaths(config: Plain, base: string): Plain {
-  const out = { ...config };
-  for (const key of ['keyFile', 'fixturesDir'] as const) {
-    if (typeof out[key] === 'string') out[key] = resolve(base, out[key] as string);
+  let out = config;
+  for (const s of SETTINGS) {
+    const value = s.path && getIn(config, s.keys);
+    if (typeof value === 'string' && value !== '') out = setIn(out, s.keys, resolve(base, value));
   }
   return out;
 }

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
-import type { Account, User } from './fixtures.js';
+import type { Account, User } from './model.js';
 import { accountInScope, resolveScope } from './data/session-scope.js';
 import { randomId } from './ids.js';
 import type { VerifiedRequest } from './request-jwt.js';
-import { SessionOptionsSchema, type SessionOptions } from './scope.js';
+import { parseSessionOptions, type SessionOptions } from './session-options.js';
 import { createSession, sessionView } from './sessions.js';
 import type { AppContract, Consent, PreauthorizationCode } from './store.js';
 import { consentNamedBy, issueTokens, requireAccessToken, revokeFamily } from './tokens.js';
@@ -38,24 +38,6 @@ function checkRedirectUri(app: AppContract, uri: string): string {
   if (!URL.canParse(uri)) throw errors.invalidRedirectUri(uri);
   if (app.redirectUris && !app.redirectUris.includes(uri)) throw errors.invalidRedirectUri(uri);
   return uri;
-}
-
-function parseSessionOptions(raw: unknown, where: string): SessionOptions {
-  if (raw === undefined || raw === null) return {};
-  const parsed = SessionOptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw errors.validation(`${where}${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message}`);
-  }
-  return parsed.data;
-}
-
-/** Trigger bodies put session options at the top level (PROTOCOL §4). */
-export function sessionOptionsFromBody(body: unknown): SessionOptions {
-  if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw errors.validation('the body must be a JSON object');
-  const { agent: _agent, ...options } = body as Record<string, unknown>;
-  return parseSessionOptions(options, 'body');
 }
 
 /** `POST oauth/authorize` → `{preauthorization_code, session}` (the session becomes readable on consent). */

@@ -1,6 +1,6 @@
 import type { Clock, MockClock } from './clock.js';
 import type { MockConfig } from './config.js';
-import type { User } from './fixtures.js';
+import type { User } from './model.js';
 import type { SigningKey } from './keys.js';
 import type { Store } from './store.js';
 

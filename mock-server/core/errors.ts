@@ -1,7 +1,7 @@
 /**
  * digi.me's error table (PROTOCOL §6, with the mock's choices in §8). Every failure the core
- * reports is a DigimeError; transports turn it into `{"error":{code,message,reference}}` with its
- * status and never show anything else.
+ * reports is an ApiError, an answer in digi.me's error shape: transports turn it into
+ * `{"error":{code,message,reference}}` with its status and never show anything else.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -23,48 +23,49 @@ export const ERROR_STATUS = {
   ServiceUnavailable: 503,
 } as const;
 
-export type DigimeErrorCode = keyof typeof ERROR_STATUS;
+export type ApiErrorCode = keyof typeof ERROR_STATUS;
 
-export interface DigimeErrorBody {
+export interface ApiErrorBody {
   error: { code: string; message: string; reference: string };
 }
 
-export class DigimeError extends Error {
-  readonly code: DigimeErrorCode;
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
   readonly status: number;
   readonly reference: string;
 
-  constructor(code: DigimeErrorCode, message: string, status?: number) {
+  constructor(code: ApiErrorCode, message: string, status?: number) {
     super(message);
-    this.name = 'DigimeError';
+    this.name = 'ApiError';
     this.code = code;
     this.status = status ?? ERROR_STATUS[code];
     this.reference = randomUUID();
   }
 
-  toBody(): DigimeErrorBody {
+  toBody(): ApiErrorBody {
     return { error: { code: this.code, message: this.message, reference: this.reference } };
   }
 }
 
 /** The messages clients match on, written once. */
 export const errors = {
-  invalidAccessToken: () => new DigimeError('InvalidToken', 'The token (access_token) is invalid'),
-  invalidRefreshToken: () => new DigimeError('InvalidToken', 'The token (refresh_token) is invalid'),
-  invalidClient: (clientId: string) => new DigimeError('InvalidClient', `The client_id (${clientId}) is invalid`),
-  invalidRedirectUri: (uri: string) => new DigimeError('InvalidRedirectUri', `The redirect_uri (${uri}) is invalid`),
-  validation: (detail?: string) =>
-    new DigimeError('ValidationErrors', detail ? `Parameter validation errors: ${detail}` : 'Parameter validation errors'),
+  invalidAccessToken: () => new ApiError('InvalidToken', 'The token (access_token) is invalid'),
+  invalidRefreshToken: () => new ApiError('InvalidToken', 'The token (refresh_token) is invalid'),
+  invalidClient: (clientId: string) => new ApiError('InvalidClient', `The client_id (${clientId}) is invalid`),
+  invalidRedirectUri: (uri: string) => new ApiError('InvalidRedirectUri', `The redirect_uri (${uri}) is invalid`),
+  /** 406 on the digi.me API; the admin API answers 400. */
+  validation: (detail?: string, status?: number) =>
+    new ApiError('ValidationErrors', detail ? `Parameter validation errors: ${detail}` : 'Parameter validation errors', status),
   nonceUsed: (nonce: string) =>
-    new DigimeError('InvalidRequest', `The nonce provided in JWT payload (${nonce}) has already been used`),
+    new ApiError('InvalidRequest', `The nonce provided in JWT payload (${nonce}) has already been used`),
   staleTimestamp: () =>
-    new DigimeError('InvalidRequest', 'The timestamp provided in JWT payload is outside the allowed window'),
-  invalidGrant: (detail: string) => new DigimeError('InvalidGrant', detail),
-  notFound: (what = 'The requested resource') => new DigimeError('NotFound', `${what} was not found`),
+    new ApiError('InvalidRequest', 'The timestamp provided in JWT payload is outside the allowed window'),
+  invalidGrant: (detail: string) => new ApiError('InvalidGrant', detail),
+  notFound: (what = 'The requested resource') => new ApiError('NotFound', `${what} was not found`),
 };
 
-/** Any thrown value as a DigimeError; unknown failures become a bare 500 with no detail. */
-export function asDigimeError(err: unknown): DigimeError {
-  if (err instanceof DigimeError) return err;
-  return new DigimeError('ServerError', 'Internal server error');
+/** Any thrown value as an ApiError; unknown failures become a bare 500 with no detail. */
+export function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError('ServerError', 'Internal server error');
 }

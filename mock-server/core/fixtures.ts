@@ -6,45 +6,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppContractConfigSchema, ConfigError, type AppContractConfig } from './config.js';
-import { ScenariosSchema } from './data/scenarios.js';
-
-export const AccountSchema = z
-  .object({
-    id: z.string().min(1),
-    reference: z.string().min(1),
-    /** digi.me's account types, as the Node SDK validates them. */
-    type: z.enum([
-      'USER', 'ADMIN', 'EVENT', 'GROUP', 'BANK', 'CREDIT_CARD', 'IMPORTED',
-      'INVESTMENT', 'INSURANCE', 'LOAN', 'REWARD', 'BILL', 'PUSH',
-    ]),
-    createdDate: z.number().int(),
-    updatedDate: z.number().int(),
-    serviceGroupId: z.number().int(),
-    serviceGroupName: z.string().min(1),
-    serviceTypeId: z.number().int(),
-    serviceTypeName: z.string().min(1),
-    serviceTypeReference: z.string().min(1),
-    sourceId: z.number().int(),
-    username: z.string().optional(),
-    sample: z.boolean().optional(),
-  })
-  .passthrough();
-export type Account = z.infer<typeof AccountSchema>;
-
-export const UserSchema = z.object({
-  id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
-  name: z.string().min(1),
-  accounts: z.array(AccountSchema).min(1),
-  /** This user's data-plane scenarios, on top of the server's (core/data/scenarios.ts). */
-  scenarios: ScenariosSchema.optional(),
-});
-export type User = z.infer<typeof UserSchema>;
+import { UserSchema, type User } from './model.js';
 
 function describe(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-function readJson(file: string): unknown {
+/** A fixture file's JSON; a file that is not JSON is a ConfigError naming it. */
+export function readFixtureJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
@@ -61,7 +30,7 @@ export function loadAppFixtures(fixturesDir: string): { source: string; app: App
     .sort()
     .map((f) => {
       const file = join(dir, f);
-      const json = readJson(file);
+      const json = readFixtureJson(file);
       if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(`Fixture ${file}: must hold a JSON object`);
       const raw = json as Record<string, unknown>;
       if (typeof raw.publicKeyFile === 'string') {
@@ -85,7 +54,7 @@ export function loadUserFixtures(fixturesDir: string): User[] {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((d) => {
       const file = join(dir, d.name, 'user.json');
-      const parsed = UserSchema.safeParse(readJson(file));
+      const parsed = UserSchema.safeParse(readFixtureJson(file));
       if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
       return parsed.data;
     });

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { demoPrivateKey, DEMO_CLIENT_ID } from '../../test/support/keys.js';
 import { Authority } from './authority.js';
-import { DigimeError } from './errors.js';
+import { ApiError } from './errors.js';
 import { SigningKey } from './keys.js';
 import { testServerKeyPem } from '../../test/support/keys.js';
 
@@ -21,7 +21,7 @@ async function codeOf(p: Promise<unknown>) {
     await p;
     return 'ok';
   } catch (e) {
-    return e instanceof DigimeError ? `${e.status} ${e.code}` : String(e);
+    return e instanceof ApiError ? `${e.status} ${e.code}` : String(e);
   }
 }
 

@@ -6,8 +6,10 @@
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
 import { randomId } from './ids.js';
-import type { SessionOptions } from './scope.js';
+import type { VerifiedRequest } from './request-jwt.js';
+import { sessionOptionsFromBody, type SessionOptions } from './session-options.js';
 import type { Consent, DataSession } from './store.js';
+import { requireAccessToken } from './tokens.js';
 
 export function createSession(
   ctx: CoreContext,
@@ -43,4 +45,10 @@ export function requireSession(ctx: CoreContext, consent: Consent, key: unknown)
     throw errors.notFound('The session');
   }
   return session;
+}
+
+/** `POST permission-access/trigger`: a new session of the consent behind the access token. */
+export function trigger(ctx: CoreContext, { app, claims }: VerifiedRequest, body: unknown) {
+  const { consent } = requireAccessToken(ctx, app, claims.access_token);
+  return { session: sessionView(createSession(ctx, consent.clientId, consent.consentId, sessionOptionsFromBody(body))) };
 }

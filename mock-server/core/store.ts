@@ -4,7 +4,7 @@
  * snapshot and restored, or kept by another adapter later.
  */
 import type { KeyObject } from 'node:crypto';
-import type { SessionOptions } from './scope.js';
+import type { SessionOptions } from './session-options.js';
 
 export interface AppContract {
   /** `<appId>_<contractId>`, the request JWT's `client_id`. */

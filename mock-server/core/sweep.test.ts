@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { Authority } from './authority.js';
+import { MockClock } from './clock.js';
+import { parseConfig } from './config.js';
+import type { CoreContext } from './context.js';
 import { SigningKey } from './keys.js';
+import { Store } from './store.js';
 import { sweepExpired } from './sweep.js';
 import { testServerKeyPem } from '../../test/support/keys.js';
 
 describe('sweepExpired', () => {
   it('forgets expired tokens, codes and sessions and keeps live ones', async () => {
-    const a = await Authority.create({ logLevel: 'silent' }, { signingKey: await SigningKey.fromPem(testServerKeyPem()) });
+    const a: CoreContext = {
+      config: parseConfig({ logLevel: 'silent' }),
+      clock: new MockClock(),
+      wallClock: new MockClock(),
+      store: new Store(),
+      keys: await SigningKey.fromPem(testServerKeyPem()),
+      users: new Map(),
+    };
     const now = a.clock.now();
     const token = (jti: string, expiresAt: number) =>
       a.store.tokens.set(jti, { jti, kind: 'access', valueHash: jti, clientId: 'c', consentId: 'k', userId: 'u', issuedAt: now, expiresAt, family: 'f' });

@@ -4,8 +4,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Authority } from '../core/authority.js';
-import { DigimeError } from '../core/errors.js';
+import { ApiError, type Authority } from '../core/index.js';
 import { createWireHandler } from '../wire/handler.js';
 import { errorResponse } from '../wire/router.js';
 import { encodeBody, type WireRequest, type WireResponse } from '../wire/types.js';
@@ -66,10 +65,10 @@ export function createExpressApp(authority: Authority, logger?: Logger): express
     const status = (err as { status?: number }).status;
     const out =
       status === 413
-        ? errorResponse(new DigimeError('PayloadTooLarge', 'The request body is too large'))
+        ? errorResponse(new ApiError('PayloadTooLarge', 'The request body is too large'))
         : status !== undefined && status >= 400 && status < 500
-          ? errorResponse(new DigimeError('ValidationErrors', 'Parameter validation errors: the body could not be read', 400))
-          : errorResponse(new DigimeError('ServerError', 'Internal server error'));
+          ? errorResponse(new ApiError('ValidationErrors', 'Parameter validation errors: the body could not be read', 400))
+          : errorResponse(new ApiError('ServerError', 'Internal server error'));
     if (out.status >= 500) logger?.error({ err: (err as Error)?.message, path: loggablePath(req.originalUrl) }, 'unexpected error');
     send(res, out, req.method === 'HEAD');
   });

@@ -3,7 +3,7 @@
  * tests can run the mock in-process: same keys, clock, store and rules.
  */
 import { http, type HttpHandler } from 'msw';
-import type { Authority } from '../core/authority.js';
+import type { Authority } from '../core/index.js';
 import { createWireHandler } from '../wire/handler.js';
 import { encodeBody, type WireResponse } from '../wire/types.js';
 

@@ -7,10 +7,7 @@
  *   server.listen();
  *   mock.clock.advance(86_400); // every access token issued so far has expired
  */
-import { Authority, type AuthorityOptions } from '../core/authority.js';
-import type { MockClock } from '../core/clock.js';
-import type { MockConfigInput } from '../core/config.js';
-import type { TokenSelector } from '../core/control.js';
+import { Authority, type AuthorityOptions, type MockClock, type MockConfigInput, type TokenSelector } from '../core/index.js';
 import { createDigimeHandlers, type DigimeHandlerUrls } from './handlers.js';
 
 export { createDigimeHandlers, type DigimeHandlerUrls } from './handlers.js';

@@ -2,10 +2,7 @@
  * The consent web client's pages (PROTOCOL §4, O+authorize / user-reauth / onboard), as plain HTML
  * with no script: a form that posts the decision back.
  */
-import type { ConsentRequest } from '../core/consent.js';
-import { objectTypeName } from '../core/data/object-types.js';
-import type { User } from '../core/fixtures.js';
-import type { SessionOptions } from '../core/scope.js';
+import { type ConsentRequest, objectTypeName, type SessionOptions, type User } from '../core/index.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);

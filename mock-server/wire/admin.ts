@@ -3,8 +3,7 @@
  * Served on the same port, to loopback peers only unless `admin.allowRemote` is set.
  */
 import { z } from 'zod';
-import { AppContractConfigSchema } from '../core/config.js';
-import { DigimeError } from '../core/errors.js';
+import { ApiError, AppContractConfigSchema } from '../core/index.js';
 import { jsonBody } from './body.js';
 import type { Route, RouteContext } from './router.js';
 import { json } from './types.js';
@@ -16,7 +15,7 @@ function parse<T extends z.ZodType>(schema: T, ctx: RouteContext): z.infer<T> {
   const result = schema.safeParse(jsonBody(ctx.req) ?? {});
   if (!result.success) {
     const detail = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new DigimeError('ValidationErrors', `Parameter validation errors: ${detail}`, 400);
+    throw new ApiError('ValidationErrors', `Parameter validation errors: ${detail}`, 400);
   }
   return result.data;
 }
@@ -46,7 +45,10 @@ export const adminRoutes: Route[] = [
   {
     method: 'GET',
     path: `${ADMIN_PREFIX}/health`,
-    handler: ({ authority }) => json(200, { status: 'ok', kid: authority.keys.kid, apps: authority.store.apps.size }),
+    handler: ({ authority }) => {
+      const { kid, apps } = authority.overview();
+      return json(200, { status: 'ok', kid, apps: apps.length });
+    },
   },
   {
     method: 'GET',

@@ -2,19 +2,14 @@
  * digi.me API v1.7 (PROTOCOL §4): each route checks the request JWT, calls the authority and
  * shapes the answer. No rule lives here.
  */
-import { bearerToken } from '../core/request-jwt.js';
-import type { Authority } from '../core/authority.js';
+import { API_BASE_PATH, bearerToken } from '../core/index.js';
 import { jsonBody } from './body.js';
 import type { Route, RouteContext } from './router.js';
-import { json, type WireRequest } from './types.js';
+import { json } from './types.js';
 
-export const API_PREFIX = '/v1.7';
 
 /** The absolute JWKS URL put in the `jku` of server-signed JWS. */
-export function jwksUrl(authority: Authority, req: WireRequest): string {
-  const origin = authority.config.publicUrl?.replace(/\/+$/, '') ?? req.url.origin;
-  return `${origin}${API_PREFIX}/jwks/oauth`;
-}
+const jwksUrl = ({ authority, req }: RouteContext) => authority.jwksUrl(req.url.origin);
 
 /** A file's headers (PROTOCOL §5): `x-metadata` and `last-modified`. */
 const fileHeaders = (head: { metadata: string; lastModified: string }) => ({
@@ -29,36 +24,36 @@ const verified = ({ authority, req }: RouteContext) => authority.verifyRequest(b
 export const apiRoutes: Route[] = [
   {
     method: 'GET',
-    path: `${API_PREFIX}/jwks/oauth`,
+    path: `${API_BASE_PATH}/jwks/oauth`,
     handler: ({ authority }) => json(200, authority.jwks(), { 'cache-control': 'public, max-age=300' }),
   },
   {
     method: 'POST',
-    path: `${API_PREFIX}/oauth/authorize`,
+    path: `${API_BASE_PATH}/oauth/authorize`,
     handler: async (ctx) => {
       const request = await verified(ctx);
-      return json(201, await ctx.authority.authorize(request, jsonBody(ctx.req), jwksUrl(ctx.authority, ctx.req)));
+      return json(201, await ctx.authority.authorize(request, jsonBody(ctx.req), jwksUrl(ctx)));
     },
   },
   {
     method: 'POST',
-    path: `${API_PREFIX}/oauth/token`,
+    path: `${API_BASE_PATH}/oauth/token`,
     handler: async (ctx) => {
       const request = await verified(ctx);
-      return json(201, await ctx.authority.token(request, jwksUrl(ctx.authority, ctx.req)));
+      return json(201, await ctx.authority.token(request, jwksUrl(ctx)));
     },
   },
   {
     method: 'POST',
-    path: `${API_PREFIX}/oauth/token/reference`,
+    path: `${API_BASE_PATH}/oauth/token/reference`,
     handler: async (ctx) => {
       const request = await verified(ctx);
-      return json(201, await ctx.authority.tokenReference(request, jwksUrl(ctx.authority, ctx.req)));
+      return json(201, await ctx.authority.tokenReference(request, jwksUrl(ctx)));
     },
   },
   {
     method: 'POST',
-    path: `${API_PREFIX}/permission-access/trigger`,
+    path: `${API_BASE_PATH}/permission-access/trigger`,
     handler: async (ctx) => {
       const request = await verified(ctx);
       return json(202, ctx.authority.trigger(request, jsonBody(ctx.req)));
@@ -66,13 +61,13 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    path: `${API_PREFIX}/permission-access/query/:sessionKey`,
+    path: `${API_BASE_PATH}/permission-access/query/:sessionKey`,
     handler: async (ctx) => json(200, ctx.authority.readFileList(await verified(ctx), ctx.params.sessionKey)),
   },
   {
     // Listed before the GET route, which would otherwise answer HEAD too.
     method: 'HEAD',
-    path: `${API_PREFIX}/permission-access/query/:sessionKey/:fileName`,
+    path: `${API_BASE_PATH}/permission-access/query/:sessionKey/:fileName`,
     handler: async (ctx) => {
       const head = ctx.authority.readFileHead(await verified(ctx), ctx.params.sessionKey, ctx.params.fileName);
       return { status: 200, headers: fileHeaders(head) };
@@ -80,7 +75,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    path: `${API_PREFIX}/permission-access/query/:sessionKey/:fileName`,
+    path: `${API_BASE_PATH}/permission-access/query/:sessionKey/:fileName`,
     handler: async (ctx) => {
       const file = ctx.authority.readFile(await verified(ctx), ctx.params.sessionKey, ctx.params.fileName);
       return { status: 200, headers: fileHeaders(file), body: file.data };
@@ -88,12 +83,12 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    path: `${API_PREFIX}/permission-access/accounts`,
+    path: `${API_BASE_PATH}/permission-access/accounts`,
     handler: async (ctx) => json(200, ctx.authority.readAccounts(await verified(ctx))),
   },
   {
     method: 'DELETE',
-    path: `${API_PREFIX}/user`,
+    path: `${API_BASE_PATH}/user`,
     handler: async (ctx) => {
       ctx.authority.deleteUser(await verified(ctx));
       return { status: 204, headers: {} };

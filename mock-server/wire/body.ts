@@ -1,4 +1,4 @@
-import { errors } from '../core/errors.js';
+import { errors } from '../core/index.js';
 import type { WireRequest } from './types.js';
 
 /** The body as JSON (undefined when empty); malformed JSON is digi.me's ValidationErrors. */

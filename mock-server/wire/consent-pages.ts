@@ -2,8 +2,7 @@
  * The consent web client (O = /apps/saas/): GET shows the page, or decides at once when
  * `autoConsent=accept|deny` is given or the server's consent mode says so; POST takes the form.
  */
-import { ConsentPageError, type ConsentPage } from '../core/consent.js';
-import { asDigimeError } from '../core/errors.js';
+import { asApiError, type ConsentPage, ConsentPageError } from '../core/index.js';
 import { consentErrorPage, consentPage } from '../pages/consent.js';
 import { formBody } from './body.js';
 import type { Route, RouteContext } from './router.js';
@@ -21,7 +20,7 @@ function guarded(fn: (ctx: RouteContext) => WireResponse): (ctx: RouteContext) =
       return fn(ctx);
     } catch (err) {
       if (err instanceof ConsentPageError) return html(400, consentErrorPage(err.message));
-      const e = asDigimeError(err);
+      const e = asApiError(err);
       return html(e.status, consentErrorPage(e.message));
     }
   };

@@ -2,8 +2,7 @@
  * One function from a WireRequest to a WireResponse, over every route the mock serves. Express
  * and msw both call it, so the two transports cannot drift apart.
  */
-import type { Authority } from '../core/authority.js';
-import { DigimeError } from '../core/errors.js';
+import { ApiError, type Authority } from '../core/index.js';
 import { ADMIN_PREFIX, adminRoutes } from './admin.js';
 import { apiRoutes } from './api.js';
 import { consentRoutes } from './consent-pages.js';
@@ -17,7 +16,7 @@ export function createWireHandler(authority: Authority, extraRoutes: Route[] = [
   return async (req) => {
     const { pathname } = req.url;
     if (pathname.startsWith(ADMIN_PREFIX) && !authority.adminAllowed(req.remoteAddress)) {
-      return errorResponse(new DigimeError('Forbidden', 'The admin API answers loopback clients only'));
+      return errorResponse(new ApiError('Forbidden', 'The admin API answers loopback clients only'));
     }
     const found = match(routes, req.method.toUpperCase(), pathname);
     if (found === 'method') return methodNotAllowed();

@@ -3,8 +3,7 @@
  * request. A path that matches with another method answers 405; anything else 404, both in
  * digi.me's error shape.
  */
-import type { Authority } from '../core/authority.js';
-import { asDigimeError, DigimeError } from '../core/errors.js';
+import { ApiError, asApiError, type Authority } from '../core/index.js';
 import { json, type WireRequest, type WireResponse } from './types.js';
 
 export interface RouteContext {
@@ -42,7 +41,7 @@ export function compile(routes: Route[]): CompiledRoute[] {
   });
 }
 
-export const errorResponse = (err: DigimeError): WireResponse => json(err.status, err.toBody());
+export const errorResponse = (err: ApiError): WireResponse => json(err.status, err.toBody());
 
 export interface Match {
   route: CompiledRoute;
@@ -75,10 +74,10 @@ export async function run(authority: Authority, req: WireRequest, found: Match):
   try {
     return await found.route.handler({ authority, req, params: found.params });
   } catch (err) {
-    return errorResponse(asDigimeError(err));
+    return errorResponse(asApiError(err));
   }
 }
 
-export const notFound = () => errorResponse(new DigimeError('NotFound', 'The requested resource was not found'));
+export const notFound = () => errorResponse(new ApiError('NotFound', 'The requested resource was not found'));
 export const methodNotAllowed = () =>
-  errorResponse(new DigimeError('MethodNotAllowed', 'The method is not allowed for this resource'));
+  errorResponse(new ApiError('MethodNotAllowed', 'The method is not allowed for this resource'));

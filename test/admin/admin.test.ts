@@ -49,7 +49,7 @@ describe('/__admin/apps', () => {
     const res = await h.http.post('/__admin/apps').send({ appId: 'my-app', contractId: 'my-contract', publicKey: keys.publicKeyPem });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ clientId: 'my-app_my-contract' });
-    expect(h.authority.store.apps.has('my-app_my-contract')).toBe(true);
+    expect(h.authority.app('my-app_my-contract')).toBeDefined();
   });
 
   it('refuses a missing or unreadable key', async () => {

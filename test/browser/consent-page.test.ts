@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningKey } from '../../mock-server/core/keys.js';
+import { SigningKey } from '../../mock-server/core/index.js';
 import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
 import { testServerKeyPem } from '../support/keys.js';
 import { pkce, signRequest } from '../support/request-jwt.js';

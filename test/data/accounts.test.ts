@@ -23,7 +23,7 @@ describe('accounts', () => {
     });
     // The consent redirect's accountReference names one of them, and the consent covers them all.
     expect(list.map((a) => a.reference)).toContain(params.get('accountReference'));
-    const consent = h.authority.store.consents.get(payload.consentid)!;
+    const consent = h.authority.consent(payload.consentid)!;
     expect(list.map((a) => a.reference)).toEqual(consent.accountReferences);
   });
 

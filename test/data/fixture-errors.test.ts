@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { Authority } from '../../mock-server/core/authority.js';
-import { SigningKey } from '../../mock-server/core/keys.js';
+import { Authority, SigningKey } from '../../mock-server/core/index.js';
 import { testServerKeyPem } from '../support/keys.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures', import.meta.url));

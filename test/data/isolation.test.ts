@@ -82,7 +82,7 @@ describe('delete user', () => {
 
     const res = await h.http.delete('/v1.7/user').set(bearer(await signRequest({ access_token: token })));
     expect(res.status).toBe(204);
-    expect(h.authority.store.sessions.has(key)).toBe(false);
+    expect(h.authority.hasSession(key)).toBe(false);
 
     for (const call of [
       await queryFileList(h, token, key),

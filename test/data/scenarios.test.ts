@@ -3,7 +3,7 @@
  * chosen in the server configuration or in a user's fixture.
  */
 import { describe, expect, it } from 'vitest';
-import { Authority } from '../../mock-server/core/authority.js';
+import { Authority } from '../../mock-server/core/index.js';
 import { authorizeAndExchange, createHarness } from '../support/harness.js';
 import { accounts, AccountsResponse, DEMO_ACCOUNTS, fileList, readFile, trigger } from '../support/data.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chart, countGenres, genrefy } from '../../examples/genrefy/genrefy.js';
-import { SigningKey } from '../../mock-server/core/keys.js';
+import { SigningKey } from '../../mock-server/core/index.js';
 import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
 import { demoPrivateKeyPem, testServerKeyPem } from '../support/keys.js';
 

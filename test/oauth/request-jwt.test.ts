@@ -55,7 +55,7 @@ describe('request JWT', () => {
   });
 
   it('refuses HS256, even keyed with the public key (algorithm confusion)', async () => {
-    const app = h.authority.store.apps.get(DEMO_CLIENT_ID)!;
+    const app = h.authority.app(DEMO_CLIENT_ID)!;
     const jwt = await new SignJWT({ client_id: DEMO_CLIENT_ID, nonce: nonce(), timestamp: Date.now(), ...authorizeClaims() })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(new TextEncoder().encode(app.publicKeyPem));

@@ -4,9 +4,9 @@
  * re-authorisation reports `accessTokenStatus.authorized: false`, as a source with a lapsed
  * authorisation does.
  */
-import type { Account, User } from '../fixtures.js';
+import type { Account, User } from '../model.js';
 import type { Consent } from '../store.js';
-import type { SyncError } from './scenarios.js';
+import type { SyncError } from '../model.js';
 
 export function accountsView(
   user: User | undefined,

@@ -5,13 +5,14 @@
  */
 import type { CoreContext } from '../context.js';
 import { errors } from '../errors.js';
-import type { Account, User } from '../fixtures.js';
+import type { Account, User } from '../model.js';
 import type { Consent, DataSession } from '../store.js';
 import { accountsView } from './accounts.js';
 import type { DataSet } from './data-set.js';
 import { compress, encryptForApp } from './encryption.js';
 import { buildLibrary, type LibraryFile } from './library.js';
-import { partialError, type Scenarios, type SyncError } from './scenarios.js';
+import type { Scenarios, SyncError } from '../model.js';
+import { partialError } from './scenarios.js';
 import { selectFiles, type AccountSelection, type SessionFile } from './selection.js';
 import { syncView, type AccountSyncDetail, type LibrarySyncState, type SyncedFile } from './sync.js';
 

@@ -20,11 +20,12 @@
  * every client path is exercised (PROTOCOL §8). Loading validates every file at start and names
  * the bad file and field.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
-import type { Account, User } from '../fixtures.js';
+import { readFixtureJson } from '../fixtures.js';
+import type { Account, User } from '../model.js';
 import { objectTypeName } from './object-types.js';
 
 export const COMPRESSIONS = ['none', 'gzip', 'brotli'] as const;
@@ -84,14 +85,6 @@ export function parseDataSet(raw: unknown, file: string, user: User): DataSet {
   return { ...set, file, objectTypeName: name, accountRecord: account };
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`Fixture ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 /** The folder of each user fixture, by the user id its `user.json` declares. */
 function userFolders(fixturesDir: string): Map<string, string> {
   const dir = join(fixturesDir, 'users');
@@ -100,7 +93,7 @@ function userFolders(fixturesDir: string): Map<string, string> {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
     const file = join(dir, d.name, 'user.json');
     if (!d.isDirectory() || !existsSync(file)) continue;
-    const id = (readJson(file) as { id?: unknown }).id;
+    const id = (readFixtureJson(file) as { id?: unknown }).id;
     if (typeof id === 'string') out.set(id, join(dir, d.name));
   }
   return out;
@@ -120,7 +113,7 @@ export function loadDataSets(fixturesDir: string, users: Iterable<User>): Map<st
     const sets = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
-      .map((f) => parseDataSet(readJson(join(dir, f)), join(dir, f), user));
+      .map((f) => parseDataSet(readFixtureJson(join(dir, f)), join(dir, f), user));
     const seen = new Map<string, string>();
     for (const s of sets) {
       const key = `${s.accountRecord.id}/${s.objectType}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { User } from '../fixtures.js';
+import type { User } from '../model.js';
 import { parseDataSet } from './data-set.js';
 import { accountIndex, buildLibrary } from './library.js';
 

@@ -2,7 +2,7 @@
  * A user's library: the digi.me files their data sets make, built once at start. Each file holds
  * its objects sorted by time, so a session's time range keeps contiguous runs of them.
  */
-import type { Account, User } from '../fixtures.js';
+import type { Account, User } from '../model.js';
 import { monthBounds, monthKey } from './calendar.js';
 import { COMPRESSIONS, type Compression, type DataSet } from './data-set.js';
 import { fileName } from './file-names.js';

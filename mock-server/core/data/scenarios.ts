@@ -4,20 +4,7 @@
  * `scenarios.partialAccounts`). An entry names an account by reference or id, and may say which
  * error the sync ends with; the default is the error a source asks for re-authorisation with.
  */
-import { z } from 'zod';
-import type { Account } from '../fixtures.js';
-
-/** The `error` of a `partial` account detail; `code` and `statusCode` are required by the Node SDK. */
-export const SyncErrorSchema = z
-  .object({
-    code: z.string().min(1),
-    statusCode: z.number().int().min(100).max(599),
-    message: z.string().optional(),
-    reauth: z.boolean().optional(),
-    retryAfter: z.number().nonnegative().optional(),
-  })
-  .strict();
-export type SyncError = z.infer<typeof SyncErrorSchema>;
+import type { Account, Scenarios, SyncError } from '../model.js';
 
 export const DEFAULT_SYNC_ERROR: SyncError = {
   code: 'ServiceAuthorizationError',
@@ -25,24 +12,6 @@ export const DEFAULT_SYNC_ERROR: SyncError = {
   message: 'Service authorization required',
   reauth: true,
 };
-
-const PartialAccountSchema = z.union([
-  z.string().min(1),
-  z.object({ account: z.string().min(1), error: SyncErrorSchema.optional() }).strict(),
-]);
-
-export const ScenariosSchema = z
-  .object({
-    /**
-     * Accounts (reference or id) whose sync fails half-way: the file list keeps what was synced
-     * before the failure, the account's detail is `{state: "partial", error}` and the session's
-     * state ends `partial`.
-     */
-    partialAccounts: z.array(PartialAccountSchema).default([]),
-  })
-  .strict();
-export type Scenarios = z.infer<typeof ScenariosSchema>;
-export type ScenariosInput = z.input<typeof ScenariosSchema>;
 
 /** The error an account's sync ends with under these scenarios, if it ends `partial`. */
 export function partialError(account: Account, ...sources: (Scenarios | undefined)[]): SyncError | undefined {

@@ -3,10 +3,10 @@
  * each the library files it may list, cut down to the objects in scope. The consent's own scope
  * (from authorize) and the session's (from trigger) both apply.
  */
-import type { Account, User } from '../fixtures.js';
+import type { Account, User } from '../model.js';
 import type { Consent, DataSession } from '../store.js';
 import type { LibraryFile } from './library.js';
-import type { SyncError } from './scenarios.js';
+import type { SyncError } from '../model.js';
 import { accountInScope, objectTypeInScope, resolveScope, runsInScope, type Runs } from './session-scope.js';
 
 export interface SessionFile {

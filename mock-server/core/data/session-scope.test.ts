@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Account } from '../fixtures.js';
+import type { Account } from '../model.js';
 import { accountInScope, objectTypeInScope, resolveScope, runsInScope } from './session-scope.js';
 
 const spotify = { serviceGroupId: 5, serviceTypeId: 19 } as Account;

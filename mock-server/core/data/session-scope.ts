@@ -11,8 +11,8 @@
  *   type. An empty list restricts nothing.
  * - `criteria` concern raw data only and are ignored.
  */
-import type { Account } from '../fixtures.js';
-import type { Scope } from '../scope.js';
+import type { Account } from '../model.js';
+import type { Scope } from '../session-options.js';
 import { before } from './calendar.js';
 
 /** Inclusive `[from, to]` in Unix milliseconds. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Account } from '../fixtures.js';
+import type { Account } from '../model.js';
 import type { LibraryFile } from './library.js';
 import type { AccountSelection } from './selection.js';
 import { syncView } from './sync.js';

@@ -6,7 +6,7 @@
  * that fails syncs the first half of its files (rounded down) and stops.
  */
 import type { AccountSelection, SessionFile } from './selection.js';
-import type { SyncError } from './scenarios.js';
+import type { SyncError } from '../model.js';
 
 export type LibrarySyncState = 'pending' | 'running' | 'partial' | 'completed';
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_TIME_MS } from './clock.js';
+import { errors } from './errors.js';
 
 const ServiceObjectType = z.object({ id: z.number().int() }).passthrough();
 const ServiceType = z
@@ -38,3 +39,22 @@ export const SessionOptionsSchema = z
 
 export type Scope = z.infer<typeof ScopeSchema>;
 export type SessionOptions = z.infer<typeof SessionOptionsSchema>;
+
+/** Session options as a rule can use them, or 406 ValidationErrors naming the field under `where`. */
+export function parseSessionOptions(raw: unknown, where: string): SessionOptions {
+  if (raw === undefined || raw === null) return {};
+  const parsed = SessionOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw errors.validation(`${where}${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Trigger bodies put session options at the top level (PROTOCOL §4). */
+export function sessionOptionsFromBody(body: unknown): SessionOptions {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw errors.validation('the body must be a JSON object');
+  const { agent: _agent, ...options } = body as Record<string, unknown>;
+  return parseSessionOptions(options, 'body');
+}
