@@ -1,6 +1,3 @@
-import type { TokenChangeEvent } from './config.js';
-import type { OAuthToken } from './token.js';
-
 /**
  * Every failure the SDK reports is a `DigimeError` with a stable `code`, so callers can branch on
  * `error.code` (or `instanceof`) without parsing messages. One class per code, as in jose.
@@ -237,28 +234,6 @@ export class AbortedError extends DigimeError {
 /** `readAllFiles` gave up waiting for the session to reach `completed` or `partial`. */
 export class PollTimeoutError extends DigimeError {
   readonly code = 'PollTimeout' as const;
-}
-
-/**
- * The app's `onTokenChange` threw for a new token and no `onTokenChangeError` was given. The
- * operation itself succeeded and the client already uses the new `token` (a retry of the call will
- * not refresh or consent again), but the app has not stored it: persist `token` (the `cause` is
- * what `onTokenChange` threw).
- */
-export class TokenPersistFailedError extends DigimeError {
-  readonly code = 'TokenPersistFailed' as const;
-  readonly token: OAuthToken;
-  readonly event: TokenChangeEvent;
-
-  constructor(event: TokenChangeEvent, options?: { cause?: unknown }) {
-    super(
-      `onTokenChange failed for a new token (${event.reason}); the token is in force but was not persisted: ` +
-        `${(options?.cause as Error)?.message ?? String(options?.cause)}`,
-      options,
-    );
-    this.token = event.token;
-    this.event = event;
-  }
 }
 
 export function isDigimeError(value: unknown): value is DigimeError {

@@ -71,10 +71,10 @@ export {
   PollTimeoutError,
   SdkVersionInvalidError,
   ServerError,
-  TokenPersistFailedError,
   TokenVerificationError,
   UnexpectedResponseError,
 } from './errors.js';
+export { TokenPersistFailedError } from './token-persistence.js';
 export type {
   DigimeErrorCode,
   FileDecryptionStage,

@@ -1,5 +1,6 @@
 import type { TokenChangeEvent, TokenChangeReason } from './config.js';
-import { AbortedError, NetworkError, OAuthTokenExpiredError, TokenPersistFailedError } from './errors.js';
+import { AbortedError, NetworkError, OAuthTokenExpiredError } from './errors.js';
+import { TokenPersistFailedError } from './token-persistence.js';
 import { accessTokenNeedsRefresh, refreshTokenCertainlyExpired } from './token.js';
 import type { OAuthToken } from './token.js';
 
