@@ -1,7 +1,7 @@
 /**
  * Consumer contract: the real SDK (`digime-sdk-ts`) against Pact mocks of digi.me (`digime-api`).
  * Each test drives a public SDK call through a scenario and records the interactions it needs;
- * the pact lands in contracts/pacts/ and the provider side replays it against the mock server.
+ * the pact lands in contracts/pacts/ (git-ignored) and the provider side replays it against the mock server.
  */
 import { compactVerify } from 'jose';
 import { createPublicKey } from 'node:crypto';

@@ -1,8 +1,9 @@
 /**
  * Provider verification: the pact `digime-sdk-ts` → `digime-api` replayed against the real Express
  * mock server, with the provider kit's state handlers and request filter. From a Pact Broker when
- * `PACT_BROKER_BASE_URL` is set, else from contracts/pacts/.
+ * `PACT_BROKER_BASE_URL` is set, else from contracts/pacts/, which the consumer run writes.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACT_FILE } from '../names.js';
 import { missingStateHandlers, pactSourceFromEnv } from '../provider-kit/index.js';
@@ -13,6 +14,9 @@ const fromBroker = Boolean(process.env.PACT_BROKER_BASE_URL);
 let provider: Provider;
 let outcome: VerificationOutcome;
 beforeAll(async () => {
+  if (!fromBroker && !existsSync(PACT_FILE)) {
+    throw new Error(`No pact at ${PACT_FILE}: the consumer tests write it (npm run test:contracts runs both sides in order)`);
+  }
   provider = await startProvider();
   outcome = await verify(provider, pactSourceFromEnv([PACT_FILE]));
 });
