@@ -10,7 +10,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { VerifierOptions } from '@pact-foundation/pact';
 import { z } from 'zod';
-import type { AppView, Authority } from '../../mock-server/core/index.js';
+import { formatIssues, type AppView, type Authority } from '../../mock-server/core/index.js';
 import type { ProviderStateContext, StateClaims } from './state-context.js';
 import { DIGIME_STATES, type DigimeStateValues } from './states.js';
 
@@ -123,8 +123,7 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
   function parse<T extends z.ZodType>(state: string, schema: T, params: unknown): z.infer<T> {
     const result = schema.safeParse(params ?? {});
     if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new ProviderStateError(state, `bad params: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+      throw new ProviderStateError(state, `bad params: ${formatIssues(result.error.issues.slice(0, 1))}`);
     }
     return result.data;
   }

@@ -4,13 +4,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AppContractConfigSchema, ConfigError, type AppContractConfig } from './config.js';
 import { UserSchema, type User } from './model.js';
-
-function describe(issues: z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
+import { formatIssues } from './validation.js';
 
 /** A fixture file's JSON; a file that is not JSON is a ConfigError naming it. */
 export function readFixtureJson(file: string): unknown {
@@ -40,7 +36,7 @@ export function loadAppFixtures(fixturesDir: string): { source: string; app: App
         delete raw.publicKeyFile;
       }
       const parsed = AppContractConfigSchema.safeParse(raw);
-      if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
+      if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${formatIssues(parsed.error.issues)}`);
       return { source: `Fixture ${file}`, app: parsed.data };
     });
 }
@@ -55,7 +51,7 @@ export function loadUserFixtures(fixturesDir: string): User[] {
     .map((d) => {
       const file = join(dir, d.name, 'user.json');
       const parsed = UserSchema.safeParse(readFixtureJson(file));
-      if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
+      if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${formatIssues(parsed.error.issues)}`);
       return parsed.data;
     });
 }

@@ -29,3 +29,4 @@ export type { ConsentSeed, SeededTokens } from './seeding.js';
 export type { SessionOptions } from './session-options.js';
 export type { TokenSelector } from './targeted-expiry.js';
 export type { IssuedToken } from './tokens.js';
+export { formatIssues } from './validation.js';

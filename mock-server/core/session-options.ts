@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { MAX_TIME_MS } from './clock.js';
 import { errors } from './errors.js';
+import { formatIssues } from './validation.js';
 
 const ServiceObjectType = z.object({ id: z.number().int() }).passthrough();
 const ServiceType = z
@@ -45,8 +46,8 @@ export function parseSessionOptions(raw: unknown, where: string): SessionOptions
   if (raw === undefined || raw === null) return {};
   const parsed = SessionOptionsSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw errors.validation(`${where}${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message}`);
+    const first = parsed.error.issues.slice(0, 1).map((i) => ({ ...i, path: [where, ...i.path] }));
+    throw errors.validation(formatIssues(first));
   }
   return parsed.data;
 }

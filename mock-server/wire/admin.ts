@@ -3,7 +3,7 @@
  * Served on the same port, to loopback peers only unless `admin.allowRemote` is set.
  */
 import { z } from 'zod';
-import { ApiError, AppContractConfigSchema } from '../core/index.js';
+import { ApiError, AppContractConfigSchema, formatIssues } from '../core/index.js';
 import { jsonBody } from './body.js';
 import type { Route, RouteContext } from './router.js';
 import { json } from './types.js';
@@ -14,7 +14,7 @@ export const ADMIN_PREFIX = '/__admin';
 function parse<T extends z.ZodType>(schema: T, ctx: RouteContext): z.infer<T> {
   const result = schema.safeParse(jsonBody(ctx.req) ?? {});
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    const detail = formatIssues(result.error.issues, '(body)');
     throw new ApiError('ValidationErrors', `Parameter validation errors: ${detail}`, 400);
   }
   return result.data;

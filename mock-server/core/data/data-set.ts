@@ -26,6 +26,7 @@ import { z } from 'zod';
 import { ConfigError } from '../config.js';
 import { readFixtureJson } from '../fixtures.js';
 import type { Account, User } from '../model.js';
+import { formatIssues } from '../validation.js';
 import { objectTypeName } from './object-types.js';
 
 export const COMPRESSIONS = ['none', 'gzip', 'brotli'] as const;
@@ -58,13 +59,11 @@ export interface DataSet extends DataSetFixture {
   accountRecord: Account;
 }
 
-const describe = (issues: z.core.$ZodIssue[]) =>
-  issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
 /** Checks one data set against its user; throws ConfigError naming the file and field. */
 export function parseDataSet(raw: unknown, file: string, user: User): DataSet {
   const parsed = DataSetSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${describe(parsed.error.issues)}`);
+  if (!parsed.success) throw new ConfigError(`Fixture ${file}: ${formatIssues(parsed.error.issues)}`);
   const set = parsed.data;
   const account = user.accounts.find((a) => a.reference === set.account || a.id === set.account);
   if (!account) {
