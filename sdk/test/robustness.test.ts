@@ -120,8 +120,14 @@ describe('shared refresh: timeout and per-caller abort', () => {
   it("a caller's abort ends only its own wait; the shared refresh carries on for the others", async () => {
     let gate: () => void = () => undefined;
     let hold = false;
+    let refreshArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (refreshArrived = resolve));
     const { client, fake, clock } = wrapped(async (url) => {
-      if (hold && url.endsWith('oauth/token')) await new Promise<void>((resolve) => (gate = resolve));
+      if (hold && url.endsWith('oauth/token')) {
+        const held = new Promise<void>((resolve) => (gate = resolve));
+        refreshArrived();
+        await held;
+      }
       return undefined;
     });
     const { oAuthToken } = await client.authorizeOngoingAccess();
@@ -130,7 +136,7 @@ describe('shared refresh: timeout and per-caller abort', () => {
     const controller = new AbortController();
     const aborted = client.readAccounts({ oAuthToken, signal: controller.signal }).catch((e: unknown) => e);
     const waiting = client.readAccounts({ oAuthToken });
-    await new Promise((r) => setTimeout(r, 5));
+    await arrived; // both callers now wait on the one refresh the server holds
     controller.abort();
     expect(await aborted).toBeInstanceOf(AbortedError);
     gate();

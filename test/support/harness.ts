@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import type { Express } from 'express';
-import { Authority, type MockConfigInput, SigningKey } from '../../mock-server/core/index.js';
+import { Authority, type Clock, type MockConfigInput, SigningKey } from '../../mock-server/core/index.js';
 import { createExpressApp } from '../../mock-server/http/express-app.js';
 import { testServerKeyPem } from './keys.js';
 import { pkce, signRequest, type SignOptions } from './request-jwt.js';
@@ -21,10 +21,16 @@ export interface Harness {
   http: ReturnType<typeof request>;
 }
 
-export async function createHarness(config: MockConfigInput = {}): Promise<Harness> {
+/** A real clock a test moves by hand: the mock clock follows it, so clock tests need no waiting. */
+export function manualWallClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, advance: (ms) => void (now += ms) };
+}
+
+export async function createHarness(config: MockConfigInput = {}, options: { wallClock?: Clock } = {}): Promise<Harness> {
   const authority = await Authority.create(
     { logLevel: 'silent', keyFile: join(mkdtempSync(join(tmpdir(), 'digime-mock-')), 'key.pem'), ...config },
-    { signingKey: await SigningKey.fromPem(testServerKeyPem()) },
+    { signingKey: await SigningKey.fromPem(testServerKeyPem()), ...options },
   );
   const app = createExpressApp(authority);
   return { authority, app, http: request(app) };
