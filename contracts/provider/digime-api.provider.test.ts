@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACT_FILE } from '../names.js';
-import { missingStateHandlers, pactSourceFromEnv } from '../provider-kit/index.js';
+import { missingStateHandlers, pactSourceFromEnv } from '../../mock-server/pact/index.js';
 import { startProvider, verify, type Provider, type VerificationOutcome } from './support/provider.js';
 
 const fromBroker = Boolean(process.env.PACT_BROKER_BASE_URL);

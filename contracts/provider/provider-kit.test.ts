@@ -16,7 +16,7 @@ import {
   resignRequestJwt,
   type FilterableRequest,
   type FilterableResponse,
-} from '../provider-kit/index.js';
+} from '../../mock-server/pact/index.js';
 import { DEMO_APP, startProvider, type Provider } from './support/provider.js';
 
 const CLIENT_ID = 'demo-app_demo-ongoing';

@@ -7,7 +7,7 @@ import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, type Authority } from '../../mock-server/core/index.js';
 import { PACT_FILE } from '../names.js';
-import { createDigimeProviderKit, DIGIME_STATES } from '../provider-kit/index.js';
+import { createDigimeProviderKit, DIGIME_STATES } from '../../mock-server/pact/index.js';
 import { DEMO_APP, startProvider, verify, type Provider } from './support/provider.js';
 
 interface Breakage {

@@ -6,7 +6,7 @@
  * What is contract and what is example:
  * - request JWTs are matched by form (`Bearer` + compact JWS); their claims cannot be matched by
  *   Pact, so the recorded example carries the claims the SDK sends (checked in pact-fetch.ts),
- *   and the provider re-signs them (contracts/provider-kit/request-filter.ts);
+ *   and the provider re-signs them (mock-server/pact/request-filter.ts);
  * - server tokens are matched by form (compact JWS): the SDK verifies them against the JWKS,
  *   whose keys are matched by shape;
  * - ids, keys, names, dates and counts are matched by type or pattern; protocol constants
@@ -15,7 +15,7 @@
  * - file bodies are matched by content type: the provider encrypts with fresh keys every time.
  */
 import { HTTPResponseStatusClass, MatchersV3, type Matcher, type PactV4, type V3MockServer } from '@pact-foundation/pact';
-import { DIGIME_STATES, type SessionStateParams } from '../../provider-kit/states.js';
+import { DIGIME_STATES, type SessionStateParams } from '../../../mock-server/pact/index.js';
 import {
   ACCOUNT,
   AGENT,

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import { startMockServer, type RunningMockServer } from '../../../mock-server/index.js';
 import { PACT_FILE, PROVIDER } from '../../names.js';
-import { createDigimeProviderKit, type DigimeProviderKit } from '../../provider-kit/index.js';
+import { createDigimeProviderKit, type DigimeProviderKit } from '../../../mock-server/pact/index.js';
 
 export const DEMO_APP = {
   appId: 'demo-app',

@@ -10,7 +10,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { VerifierOptions } from '@pact-foundation/pact';
 import { z } from 'zod';
-import { formatIssues, type AppView, type Authority } from '../../mock-server/core/index.js';
+import { formatIssues, type AppView, type Authority } from '../core/index.js';
 import type { ProviderStateContext, StateClaims } from './state-context.js';
 import { DIGIME_STATES, type DigimeStateValues } from './states.js';
 

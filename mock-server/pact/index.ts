@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import type { Authority } from '../../mock-server/core/index.js';
+import type { Authority } from '../core/index.js';
 import { JwsPayloadCheck } from './jws-payloads.js';
 import { createResignRequestFilter, type RequestFilter } from './request-filter.js';
 import { ProviderStateContext } from './state-context.js';
