@@ -32,7 +32,7 @@ const median = (xs: number[]) => {
 const range = (xs: number[], digits = 0) =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
-// ---------- request JWTs, signed like a digi.me client does (PROTOCOL §2) ----------
+// ---------- request JWTs, signed like a digi.me client does (docs/protocol.md §2) ----------
 
 const SIGNER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

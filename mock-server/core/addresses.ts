@@ -1,5 +1,5 @@
 /**
- * Where the mock's API lives (PROTOCOL §1): the API base path, and the one rule for the absolute
+ * Where the mock's API lives (docs/protocol.md §1): the API base path, and the one rule for the absolute
  * JWKS URL that server-signed JWS name in their `jku` header.
  */
 import type { MockConfig } from './config.js';

@@ -142,7 +142,7 @@ export class Authority {
     return { keys: [this.#ctx.keys.jwk] };
   }
 
-  /** The absolute JWKS URL for the `jku` of server-signed JWS (PROTOCOL §3). */
+  /** The absolute JWKS URL for the `jku` of server-signed JWS (docs/protocol.md §3). */
   jwksUrl(requestOrigin?: string): string {
     return jwksUrl(this.#ctx.config, requestOrigin);
   }
@@ -152,7 +152,7 @@ export class Authority {
     return this.#ctx.keys.signJws(payload, jku);
   }
 
-  /** Checks a request's bearer JWT (PROTOCOL §2). */
+  /** Checks a request's bearer JWT (docs/protocol.md §2). */
   verifyRequest(jwt: string | undefined): Promise<VerifiedRequest> {
     return verifyRequestJwt(jwt, {
       store: this.#ctx.store,

@@ -1,5 +1,5 @@
 /**
- * The two clocks of the mock (PROTOCOL §8).
+ * The two clocks of the mock (docs/protocol.md §8).
  *
  * - The mock clock decides every lifetime: codes, tokens, sessions, sync progress. Tests and the
  *   admin API move it (advance, set, freeze).

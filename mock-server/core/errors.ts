@@ -1,5 +1,5 @@
 /**
- * digi.me's error table (PROTOCOL §6, with the mock's choices in §8). Every failure the core
+ * digi.me's error table (docs/protocol.md §6, with the mock's choices in §8). Every failure the core
  * reports is an ApiError, an answer in digi.me's error shape: transports turn it into
  * `{"error":{code,message,reference}}` with its status and never show anything else.
  */

@@ -1,5 +1,5 @@
 /**
- * The request JWT every `/v1.7` call carries (PROTOCOL §2): PS512 only, signed by the app
+ * The request JWT every `/v1.7` call carries (docs/protocol.md §2): PS512 only, signed by the app
  * contract's registered key, with `client_id`, a never-reused `nonce` and a `timestamp` (ms) close to
  * the real wall clock. The nonce is remembered for as long as the timestamp window lasts.
  */

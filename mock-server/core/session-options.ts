@@ -1,5 +1,5 @@
 /**
- * Session options (PROTOCOL §4): what a data session returns. Parsed once here from the wire, so
+ * Session options (docs/protocol.md §4): what a data session returns. Parsed once here from the wire, so
  * every later rule works on a checked value.
  */
 import { z } from 'zod';
@@ -52,7 +52,7 @@ export function parseSessionOptions(raw: unknown, where: string): SessionOptions
   return parsed.data;
 }
 
-/** Trigger bodies put session options at the top level (PROTOCOL §4). */
+/** Trigger bodies put session options at the top level (docs/protocol.md §4). */
 export function sessionOptionsFromBody(body: unknown): SessionOptions {
   if (body === undefined || body === null || body === '') return {};
   if (typeof body !== 'object' || Array.isArray(body)) throw errors.validation('the body must be a JSON object');

@@ -1,5 +1,5 @@
 /**
- * Data sessions (PROTOCOL §4, §8): created by authorize (readable once consent is given),
+ * Data sessions (docs/protocol.md §4, §8): created by authorize (readable once consent is given),
  * by token reference, and by `permission-access/trigger`. A session lives `ttl.session` seconds of
  * mock time and belongs to one consent: nobody else can read it.
  */

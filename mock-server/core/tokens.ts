@@ -1,6 +1,6 @@
 /**
  * Access and refresh tokens: PS512 JWS values whose life is decided here, by the mock clock and
- * the store, never by the token's own claims (PROTOCOL §8: server-signed JWS carry no exp/nbf).
+ * the store, never by the token's own claims (docs/protocol.md §8: server-signed JWS carry no exp/nbf).
  */
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
@@ -10,7 +10,7 @@ import { randomId } from './ids.js';
 import { noteAddition } from './sweep.js';
 import type { AppContract, Consent, TokenRecord } from './store.js';
 
-/** The payload of the `token` JWS that `oauth/token` answers with (PROTOCOL §3). */
+/** The payload of the `token` JWS that `oauth/token` answers with (docs/protocol.md §3). */
 export interface TokenPayload {
   access_token: { value: string; expires_on: number };
   refresh_token: { value: string; expires_on: number };
@@ -174,7 +174,7 @@ export function revokeFamily(ctx: CoreContext, family: string): number {
   return count;
 }
 
-/** The refresh grant, under the configured refresh policy (PROTOCOL §6, §8). */
+/** The refresh grant, under the configured refresh policy (docs/protocol.md §6, §8). */
 export async function refreshTokens(ctx: CoreContext, app: AppContract, value: unknown, jku: string) {
   const record = liveRecord(ctx, 'refresh', app, value);
   const now = ctx.clock.now();

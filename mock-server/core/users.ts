@@ -1,5 +1,5 @@
 /**
- * `DELETE user` (PROTOCOL §4): the user leaves this app contract. Every consent of the user for the
+ * `DELETE user` (docs/protocol.md §4): the user leaves this app contract. Every consent of the user for the
  * contract goes, and with them their tokens, codes and sessions; other contracts keep theirs.
  */
 import type { CoreContext } from './context.js';

@@ -6,7 +6,7 @@
  * sends, and their fixed values such as `grant_type` or `redirect_uri`), swaps in the values the
  * interaction's provider states produced (`access_token`, `refresh_token`, `code`,
  * `code_verifier`), and signs a new JWT with a fresh nonce and the current time, with the app's
- * key, exactly as a digi.me client would (PROTOCOL §2).
+ * key, exactly as a digi.me client would (docs/protocol.md §2).
  */
 import { randomInt, type KeyObject, createPrivateKey } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -16,7 +16,7 @@ import type { ProviderStateContext, StateClaims } from './state-context.js';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** A fresh request nonce: 32 characters `[A-Za-z0-9]` (PROTOCOL §2). */
+/** A fresh request nonce: 32 characters `[A-Za-z0-9]` (docs/protocol.md §2). */
 export function requestNonce(): string {
   let out = '';
   for (let i = 0; i < 32; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];

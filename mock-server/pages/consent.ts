@@ -1,5 +1,5 @@
 /**
- * The consent web client's pages (PROTOCOL §4, O+authorize / user-reauth / onboard), as plain HTML
+ * The consent web client's pages (docs/protocol.md §4, O+authorize / user-reauth / onboard), as plain HTML
  * with no script: a form that posts the decision back.
  */
 import { type ConsentRequest, objectTypeName, type SessionOptions, type User } from '../core/index.js';

@@ -1,5 +1,5 @@
 /**
- * digi.me API v1.7 (PROTOCOL §4): each route checks the request JWT, calls the authority and
+ * digi.me API v1.7 (docs/protocol.md §4): each route checks the request JWT, calls the authority and
  * shapes the answer. No rule lives here.
  */
 import { API_BASE_PATH, bearerToken } from '../core/index.js';
@@ -11,7 +11,7 @@ import { json } from './types.js';
 /** The absolute JWKS URL put in the `jku` of server-signed JWS. */
 const jwksUrl = ({ authority, req }: RouteContext) => authority.jwksUrl(req.url.origin);
 
-/** A file's headers (PROTOCOL §5): `x-metadata` and `last-modified`. */
+/** A file's headers (docs/protocol.md §5): `x-metadata` and `last-modified`. */
 const fileHeaders = (head: { metadata: string; lastModified: string }) => ({
   'content-type': 'application/octet-stream',
   'x-metadata': head.metadata,

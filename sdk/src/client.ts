@@ -118,7 +118,7 @@ export interface ReadAllFilesResult {
 
 /**
  * A digi.me client for one contract, with the Ongoing Access semantics of the seed
- * (PROTOCOL.md §7). It holds no user state: every call takes the user's `OAuthToken` and returns
+ * (docs/protocol.md §7). It holds no user state: every call takes the user's `OAuthToken` and returns
  * the token in force, which the app stores (or persists from `onTokenChange`).
  */
 export class DigimeClient {

@@ -10,7 +10,7 @@ import { defaultSleep } from './sleep.js';
 
 export { defaultSleep };
 
-/** The real service's addresses (PROTOCOL.md §1). */
+/** The real service's addresses (docs/protocol.md §1). */
 export const DIGIME_BASE_URL = 'https://api.digi.me/v1.7/';
 export const DIGIME_ONBOARD_URL = 'https://api.digi.me/apps/saas/';
 

@@ -31,7 +31,7 @@ export interface SessionFile {
 }
 
 /**
- * Decrypts a downloaded file (PROTOCOL.md §5): the data key RSA-OAEP (SHA-1) wrapped with the
+ * Decrypts a downloaded file (docs/protocol.md §5): the data key RSA-OAEP (SHA-1) wrapped with the
  * app's public key (one modulus length: 256 bytes for a 2048-bit key), a 16-byte IV, then
  * AES-256-CBC with PKCS#7 padding. Any failure is a `FileDecryptionError`.
  */

@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { randomAlphanumeric } from './random.js';
 
-/** Claims every request carries besides the per-call ones (PROTOCOL.md §2). */
+/** Claims every request carries besides the per-call ones (docs/protocol.md §2). */
 export interface BaseClaims {
   client_id: string;
   nonce: string;
@@ -22,7 +22,7 @@ export interface RequestSigner {
  * Call it once per attempt: a retry needs a new nonce.
  *
  * The timestamp is the real wall clock, never the client's injectable clock: the server checks it
- * against real time (PROTOCOL.md §8), even when a test has moved token lifetimes by weeks.
+ * against real time (docs/protocol.md §8), even when a test has moved token lifetimes by weeks.
  */
 export async function signRequestJwt(signer: RequestSigner, claims: CallClaims = {}): Promise<string> {
   const payload: Record<string, string | number> = {};

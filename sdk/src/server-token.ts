@@ -22,7 +22,7 @@ interface KeySet {
 }
 
 /**
- * Verifies the JWS tokens in digi.me's responses (PROTOCOL.md §3): PS512 only; the key chosen by
+ * Verifies the JWS tokens in digi.me's responses (docs/protocol.md §3): PS512 only; the key chosen by
  * `kid` from the JWKS; a `jku` followed only when it is on the configured `baseUrl` origin (the
  * official SDK follows any `jku`, which lets whoever controls a response choose the key that
  * verifies it); the key set cached, and fetched again when a `kid` is not in it.

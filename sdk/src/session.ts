@@ -13,7 +13,7 @@ export interface ServiceGroupScope {
   serviceTypes?: { id: number; serviceObjectTypes?: { id: number }[] }[];
 }
 
-/** Narrows the data of a session (PROTOCOL.md §4). */
+/** Narrows the data of a session (docs/protocol.md §4). */
 export interface Scope {
   timeRanges?: TimeRange[];
   serviceGroups?: ServiceGroupScope[];
@@ -161,7 +161,7 @@ export async function deleteUser(
   await response.body?.cancel();
 }
 
-/** One of the user's accounts (PROTOCOL.md §5); other fields digi.me sends are kept. */
+/** One of the user's accounts (docs/protocol.md §5); other fields digi.me sends are kept. */
 export interface Account {
   id: string;
   reference: string;

@@ -39,7 +39,7 @@ export function parseStoredToken(value: unknown, path = 'oAuthToken'): OAuthToke
 
 const wirePart = z.object({ value: z.string().min(1), expires_on: z.number().finite() });
 
-/** The payload of the JWS that `POST oauth/token` answers with (PROTOCOL.md §3). */
+/** The payload of the JWS that `POST oauth/token` answers with (docs/protocol.md §3). */
 const tokenPayloadSchema = z.object({
   access_token: wirePart,
   refresh_token: wirePart,

@@ -1,4 +1,4 @@
-/** `GET permission-access/accounts` (PROTOCOL §5): a bare array the official Node SDK accepts. */
+/** `GET permission-access/accounts` (docs/protocol.md §5): a bare array the official Node SDK accepts. */
 import { describe, expect, it } from 'vitest';
 import { authorizeAndExchange, createHarness } from '../support/harness.js';
 import { accounts, AccountsResponse } from '../support/data.js';

@@ -1,5 +1,5 @@
 /**
- * Data sessions and their file list over HTTP (PROTOCOL §4, §5, §8): trigger, the clock-driven
+ * Data sessions and their file list over HTTP (docs/protocol.md §4, §5, §8): trigger, the clock-driven
  * progression pending → running → completed with a growing file list, file names, expiry.
  */
 import { beforeEach, describe, expect, it } from 'vitest';

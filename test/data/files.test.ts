@@ -1,5 +1,5 @@
 /**
- * Encrypted file downloads (PROTOCOL §5): the layout, decryption with the app's private key for
+ * Encrypted file downloads (docs/protocol.md §5): the layout, decryption with the app's private key for
  * each compression, the headers, HEAD, and the errors for files a session does not have.
  */
 import { beforeAll, describe, expect, it } from 'vitest';

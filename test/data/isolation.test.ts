@@ -1,5 +1,5 @@
 /**
- * Sessions and files belong to the consent that created them (PROTOCOL §8): another app's or
+ * Sessions and files belong to the consent that created them (docs/protocol.md §8): another app's or
  * user's token never reads them, and gets the same 404 an unknown session gets. Deleting the user
  * takes their consents, tokens and sessions with it.
  */

@@ -1,5 +1,5 @@
 /**
- * The partial scenario (PROTOCOL §5): an account whose sync fails ends `partial` with an error,
+ * The partial scenario (docs/protocol.md §5): an account whose sync fails ends `partial` with an error,
  * chosen in the server configuration or in a user's fixture.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Scope narrowing (PROTOCOL §4): time ranges (from/to in Unix seconds, `last` relative to the mock
+ * Scope narrowing (docs/protocol.md §4): time ranges (from/to in Unix seconds, `last` relative to the mock
  * clock) drop monthly files and filter the objects of the files kept; service groups narrow by
  * group, service type and object type; the consent's own scope and accounts apply to every session.
  */

@@ -1,6 +1,6 @@
 /**
  * The SDK against the real mock server over HTTP: the Ongoing Access story end to end. The client
- * signs with real time while the test moves the mock clock (PROTOCOL.md §8), so expiries show up
+ * signs with real time while the test moves the mock clock (docs/protocol.md §8), so expiries show up
  * as 401s and are handled reactively; one test lets the client clock follow the mock clock to
  * exercise the proactive path instead.
  */
@@ -103,7 +103,7 @@ describe('Ongoing Access against the mock server', () => {
     expect(result.failures).toEqual([]);
     expect(result.files.length).toBeGreaterThan(0);
     for (const file of result.files) expect(file.data).toBeDefined();
-    // The demo data uses every encoding (PROTOCOL.md §8), so each decompression path ran.
+    // The demo data uses every encoding (docs/protocol.md §8), so each decompression path ran.
     expect(new Set(result.files.map((f) => f.compression))).toEqual(new Set(['none', 'gzip', 'brotli']));
     if (result.files[0]) {
       const { file } = await sdk.readFile({ oAuthToken, sessionKey: session.key, fileName: result.files[0].fileName });

@@ -1,4 +1,4 @@
-/** Consent, code exchange and refresh over HTTP (PROTOCOL §3, §4, §6, §8). */
+/** Consent, code exchange and refresh over HTTP (docs/protocol.md §3, §4, §6, §8). */
 import { createPublicKey } from 'node:crypto';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-/** Every /v1.7 call is authenticated by a PS512 request JWT (PROTOCOL §2, §8). */
+/** Every /v1.7 call is authenticated by a PS512 request JWT (docs/protocol.md §2, §8). */
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Helpers for the data-plane tests: user-scoped calls over HTTP, binary downloads, and the
- * decryption a digi.me client performs, written here from PROTOCOL §5 rather than taken from the
+ * decryption a digi.me client performs, written here from docs/protocol.md §5 rather than taken from the
  * server, plus the response shapes the official Node SDK validates (its io-ts codecs, mirrored in
  * zod: src/types/api/ca-file-list-response.ts, ca-file-response.ts, read-accounts.ts).
  */
@@ -147,7 +147,7 @@ export function decodeMetadata(header: unknown): z.infer<typeof DecodedCAFileHea
   return DecodedCAFileHeaderResponse.parse(JSON.parse(Buffer.from(header, 'base64url').toString('utf8')));
 }
 
-/** PROTOCOL §5: RSA-OAEP (SHA-1) key, IV, AES-256-CBC, then the compression the metadata names. */
+/** docs/protocol.md §5: RSA-OAEP (SHA-1) key, IV, AES-256-CBC, then the compression the metadata names. */
 export function decryptFile(body: Buffer, compression: string | undefined, privateKey: KeyObject = demoPrivateKey): Buffer {
   const key = privateDecrypt(
     { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },

@@ -1,5 +1,5 @@
 /**
- * Signs request JWTs the way a digi.me client does (PROTOCOL §2), independently of our SDK, so
+ * Signs request JWTs the way a digi.me client does (docs/protocol.md §2), independently of our SDK, so
  * server tests do not lean on the code they are meant to check.
  */
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';

@@ -157,7 +157,7 @@ export const FILE_METADATA = {
 export const FILE_X_METADATA = Buffer.from(JSON.stringify({ metadata: FILE_METADATA }), 'utf8').toString('base64url');
 
 /**
- * The file body as digi.me sends it (PROTOCOL §5): the AES key wrapped with RSA-OAEP (SHA-1) for
+ * The file body as digi.me sends it (docs/protocol.md §5): the AES key wrapped with RSA-OAEP (SHA-1) for
  * the app's public key, the IV, then AES-256-CBC. Key and IV are fixed, for a stable pact.
  */
 export const FILE_BODY: Buffer = (() => {

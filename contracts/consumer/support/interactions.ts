@@ -42,7 +42,7 @@ const { eachLike, fromProviderState, integer, like, matchStatus, regex, string }
 /** A compact JWS: three base64url parts. */
 const JWS = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
 const BEARER_JWS = '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
-/** PROTOCOL §5: `18_<group>_<service>_<account>_<objectType>[_D<YYYYMM>]_<enc>.json`. */
+/** docs/protocol.md §5: `18_<group>_<service>_<account>_<objectType>[_D<YYYYMM>]_<enc>.json`. */
 const FILE_NAME_PATTERN = '^18_\\d+_\\d+_\\d+_\\d+(_D\\d{6})?_[A-Za-z0-9]+\\.json$';
 const BASE64URL = '^[A-Za-z0-9_-]+={0,2}$';
 const HTTP_DATE = '^[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$';
@@ -218,7 +218,7 @@ export const deleteUser: Interaction = (pact) =>
     .given(DIGIME_STATES.validAccessToken)
     .uponReceiving('a request to delete the user')
     .withRequest('DELETE', `${API_PATH}/user`, (req) => req.headers(signedHeaders('user')))
-    // PROTOCOL §4 promises a 2xx, not which one.
+    // docs/protocol.md §4 promises a 2xx, not which one.
     .willRespondWith(matchStatus(204, HTTPResponseStatusClass.Success));
 
 /** Every interaction, for tests that check the pact file is complete. */

@@ -1,5 +1,5 @@
 /**
- * `GET permission-access/accounts` (PROTOCOL §5): the accounts a consent covers, as a bare array,
+ * `GET permission-access/accounts` (docs/protocol.md §5): the accounts a consent covers, as a bare array,
  * each with the fields the Node SDK requires. An account whose sync scenario asks for
  * re-authorisation reports `accessTokenStatus.authorized: false`, as a source with a lapsed
  * authorisation does.

@@ -31,7 +31,7 @@ export function monthBounds(key: string): [number, number] {
 }
 
 /**
- * `now` moved back by `n` days, months or years (the `last` time range of PROTOCOL §4). Months
+ * `now` moved back by `n` days, months or years (the `last` time range of docs/protocol.md §4). Months
  * and years are calendar ones; a day that does not exist in the target month is clamped to its
  * last day (31 March minus one month is 28 or 29 February).
  */

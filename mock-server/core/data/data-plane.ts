@@ -1,5 +1,5 @@
 /**
- * The data plane (PROTOCOL §4, §5): a session's file list, its encrypted files and the consent's
+ * The data plane (docs/protocol.md §4, §5): a session's file list, its encrypted files and the consent's
  * accounts, over the users' libraries built once at start. Plaintext (serialised and compressed)
  * is cached per file and selection of objects; encryption happens per download, with fresh keys.
  */

@@ -17,7 +17,7 @@
  * ```
  *
  * `rotate` gives the files of a data set none, gzip and brotli in turn (in file-name order), so
- * every client path is exercised (PROTOCOL §8). Loading validates every file at start and names
+ * every client path is exercised (docs/protocol.md §8). Loading validates every file at start and names
  * the bad file and field.
  */
 import { existsSync, readdirSync } from 'node:fs';

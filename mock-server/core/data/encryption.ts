@@ -1,5 +1,5 @@
 /**
- * A file as digi.me sends it (PROTOCOL §5): the JSON, compressed if the file says so, then
+ * A file as digi.me sends it (docs/protocol.md §5): the JSON, compressed if the file says so, then
  *
  *   [data key wrapped with the app's RSA public key, RSA-OAEP SHA-1 (256 bytes for RSA-2048)]
  *   [16-byte IV]

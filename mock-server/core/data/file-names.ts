@@ -1,5 +1,5 @@
 /**
- * digi.me's file names (PROTOCOL §5):
+ * digi.me's file names (docs/protocol.md §5):
  *
  *   18_<serviceGroup>_<serviceType>_<accountIndex>_<objectType>[_D<YYYYMM>]_<format>.json
  *

@@ -1,6 +1,6 @@
 /**
- * digi.me's service object types (PROTOCOL §5) and the names mapped files carry in their
- * metadata's `objectType` (a string, PROTOCOL §8).
+ * digi.me's service object types (docs/protocol.md §5) and the names mapped files carry in their
+ * metadata's `objectType` (a string, docs/protocol.md §8).
  */
 export const OBJECT_TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'media',

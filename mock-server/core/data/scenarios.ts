@@ -1,5 +1,5 @@
 /**
- * Scenarios of the data plane: accounts whose sync ends `partial` (PROTOCOL §5), chosen in the
+ * Scenarios of the data plane: accounts whose sync ends `partial` (docs/protocol.md §5), chosen in the
  * server configuration (`scenarios.partialAccounts`) or in a user's fixture (`user.json`'s
  * `scenarios.partialAccounts`). An entry names an account by reference or id, and may say which
  * error the sync ends with; the default is the error a source asks for re-authorisation with.

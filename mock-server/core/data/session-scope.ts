@@ -1,5 +1,5 @@
 /**
- * What a session's scope (PROTOCOL §4) lets through, as predicates over accounts, object types and
+ * What a session's scope (docs/protocol.md §4) lets through, as predicates over accounts, object types and
  * times. Relative ranges (`last`) are resolved against the time the session started, so a session's
  * selection does not drift while a client polls it.
  *

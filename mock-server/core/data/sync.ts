@@ -1,5 +1,5 @@
 /**
- * A session's sync as the mock clock sees it (PROTOCOL §5, §8): `pending` for `sync.pendingSeconds`,
+ * A session's sync as the mock clock sees it (docs/protocol.md §5, §8): `pending` for `sync.pendingSeconds`,
  * then `running` for `sync.runningSeconds`, then `completed` — or `partial` when an account's sync
  * fails. While running, every account syncs its files in name order, spread evenly over the run,
  * so the file list grows and each file's `updatedDate` is the moment it was synced. An account

@@ -1,5 +1,5 @@
 /**
- * A small in-test digi.me, just enough of PROTOCOL.md for the SDK's own rules: it verifies request
+ * A small in-test digi.me, just enough of docs/protocol.md for the SDK's own rules: it verifies request
  * JWTs, signs its tokens PS512 with a JWKS, runs consent with `autoConsent`, refreshes, and serves
  * sessions, file lists and encrypted files. The real mock server is tested elsewhere.
  */

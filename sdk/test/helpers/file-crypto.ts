@@ -4,7 +4,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 export type TestCompression = 'gzip' | 'brotli' | 'none';
 
-/** Encrypts a file the way digi.me does (PROTOCOL.md §5), for the SDK to decrypt. */
+/** Encrypts a file the way digi.me does (docs/protocol.md §5), for the SDK to decrypt. */
 export function encryptFile(appPublicKey: KeyObject, content: unknown, compression: TestCompression = 'none'): Buffer {
   let plain = Buffer.from(typeof content === 'string' ? content : JSON.stringify(content), 'utf8');
   if (compression === 'gzip') plain = gzipSync(plain);
