@@ -1,89 +1,53 @@
 #!/usr/bin/env node
 /**
  * `digime-mock`: starts the mock digi.me server. Configuration, later sources winning: embedded
- * defaults, `--config <file.json>`, environment variables, flags.
+ * defaults, `--config <file.json>`, environment variables, flags. The settings, their flags and
+ * variables are declared in core/settings.ts; `--help` lists them from there.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, configFromEnv, mergeConfig, parseConfig, resolvePaths } from './core/config.js';
+import {
+  ConfigError,
+  configFromEnv,
+  configFromFlags,
+  defaultText,
+  flagArg,
+  flagOptions,
+  mergeConfig,
+  parseConfig,
+  resolvePaths,
+  SETTINGS,
+} from './core/index.js';
 import { startMockServer } from './server.js';
 
-const HELP = `Usage: digime-mock [options]
-
-Starts a mock digi.me API v1.7 server (consent, tokens, data) with a controllable clock.
-
-Options:
-  --config <file.json>               configuration file (see README, "Configuration")
-  --host <host>                      interface to listen on        (env HOST, default 127.0.0.1)
-  --port <port>                      port, 0 for any free one      (env PORT, default 8080)
-  --public-url <url>                 origin clients use, for jku   (env DIGIME_MOCK_PUBLIC_URL)
-  --key-file <path>                  server signing key (PEM)      (env DIGIME_MOCK_KEY_FILE, default .data/signing-key.pem)
-  --fixtures <dir>                   apps/ and users/ fixtures     (env DIGIME_MOCK_FIXTURES, default: this package's fixtures/)
-  --consent <page|accept|deny>       consent page behaviour        (env DIGIME_MOCK_CONSENT, default page)
-  --access-token-ttl <seconds>       (env DIGIME_MOCK_ACCESS_TOKEN_TTL, default 86400)
-  --refresh-token-ttl <seconds>      (env DIGIME_MOCK_REFRESH_TOKEN_TTL, default 2592000)
-  --preauthorization-code-ttl <s>    (default 600)
-  --authorization-code-ttl <s>       (default 600)
-  --session-ttl <seconds>            data session lifetime         (default 3600)
-  --request-jwt-window <seconds>     allowed request-JWT timestamp skew (default 300)
-  --refresh-policy <keep|rotate|rotate-detect-reuse>   (default keep)
-  --allow-remote-admin               serve /__admin to non-loopback clients
-  --log-level <level>                fatal|error|warn|info|debug|trace|silent (default info)
-  -h, --help                         this text
-`;
-
-function num(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(`--${name} must be a number, got "${raw}"`);
-  return n;
+function help(): string {
+  const lines = ['  --config <file.json>', '      configuration file (see README, "Configuration")'];
+  for (const s of SETTINGS) {
+    if (!s.flag) continue;
+    const arg = flagArg(s);
+    lines.push(`  ${s.flag}${arg ? ` <${arg}>` : ''}`, `      ${s.doc}`, `      ${s.env ? `env ${s.env}, ` : ''}default ${defaultText(s)}`);
+  }
+  lines.push('  -h, --help', '      this text');
+  return [
+    'Usage: digime-mock [options]',
+    '',
+    'Starts a mock digi.me API v1.7 server (consent, tokens, data) with a controllable clock.',
+    '',
+    'Options:',
+    ...lines,
+    '',
+  ].join('\n');
 }
 
-function configFromFlags(argv: string[]) {
+function readFlags(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      config: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'public-url': { type: 'string' },
-      'key-file': { type: 'string' },
-      fixtures: { type: 'string' },
-      consent: { type: 'string' },
-      'access-token-ttl': { type: 'string' },
-      'refresh-token-ttl': { type: 'string' },
-      'preauthorization-code-ttl': { type: 'string' },
-      'authorization-code-ttl': { type: 'string' },
-      'session-ttl': { type: 'string' },
-      'request-jwt-window': { type: 'string' },
-      'refresh-policy': { type: 'string' },
-      'allow-remote-admin': { type: 'boolean' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...flagOptions(), config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
-  const flags = {
-    host: values.host,
-    port: num('port', values.port),
-    publicUrl: values['public-url'],
-    keyFile: values['key-file'] && resolve(values['key-file']),
-    fixturesDir: values.fixtures && resolve(values.fixtures),
-    consent: values.consent,
-    refreshPolicy: values['refresh-policy'],
-    logLevel: values['log-level'],
-    requestJwtWindow: num('request-jwt-window', values['request-jwt-window']),
-    admin: { allowRemote: values['allow-remote-admin'] },
-    ttl: {
-      accessToken: num('access-token-ttl', values['access-token-ttl']),
-      refreshToken: num('refresh-token-ttl', values['refresh-token-ttl']),
-      preauthorizationCode: num('preauthorization-code-ttl', values['preauthorization-code-ttl']),
-      authorizationCode: num('authorization-code-ttl', values['authorization-code-ttl']),
-      session: num('session-ttl', values['session-ttl']),
-    },
-  };
-  return { flags, configFile: values.config, help: values.help };
+  const { config, help, ...settings } = values;
+  return { flags: configFromFlags(settings), configFile: config as string | undefined, help: help === true };
 }
 
 function fileConfig(path: string | undefined): Record<string, unknown> {
@@ -99,9 +63,9 @@ function fileConfig(path: string | undefined): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const { flags, configFile, help } = configFromFlags(process.argv.slice(2));
-  if (help) {
-    process.stdout.write(HELP);
+  const { flags, configFile, help: wantsHelp } = readFlags(process.argv.slice(2));
+  if (wantsHelp) {
+    process.stdout.write(help());
     return;
   }
   const envConfig = configFromEnv(process.env);

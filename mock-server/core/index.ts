@@ -11,13 +11,19 @@ export {
   ConfigError,
   ConfigSchema,
   configFromEnv,
+  configFromFlags,
+  defaultText,
+  flagArg,
+  flagOptions,
   mergeConfig,
   packageRoot,
   parseConfig,
   resolvePaths,
+  SETTINGS,
   type AppContractConfig,
   type MockConfig,
   type MockConfigInput,
+  type Setting,
 } from './config.js';
 export { ConsentPageError, type ConsentPage, type ConsentRequest } from './consent.js';
 export { objectTypeName } from './data/object-types.js';

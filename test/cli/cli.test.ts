@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../mock-server/core/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];
@@ -82,6 +83,28 @@ describe('digime-mock command', () => {
     expect(output).toContain('consent mode:            accept');
     expect(output).toContain('access token ttl 42s');
     expect(statSync(join(dir, 'k.pem')).isFile()).toBe(true);
+  });
+
+  it('--help lists every declared flag, with its variable', () => {
+    const help = spawnSync(process.execPath, ['--import', 'tsx', 'mock-server/cli.ts', '--help'], { cwd: root, encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    const declared = SETTINGS.filter((s) => s.flag);
+    expect(declared.length).toBeGreaterThan(10);
+    for (const s of declared) {
+      expect(help.stdout, s.flag).toMatch(new RegExp(`^  ${s.flag}( <[^>]+>)?$`, 'm'));
+      if (s.env) expect(help.stdout, s.env).toContain(`env ${s.env},`);
+    }
+    expect(help.stdout).toContain('--config <file.json>');
+  });
+
+  it('refuses an unknown key in a config file, naming it, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'mock.json');
+    writeFileSync(file, JSON.stringify({ port: 0, keyFile: 'k.pem', ttl: { accesToken: 42 } }));
+    const refused = start(['--config', file]);
+    await expect(refused).rejects.toMatchObject({ code: 1, output: expect.stringContaining('ttl: Unrecognized key: "accesToken"') });
+    const output = ((await refused.catch((e: unknown) => e)) as { output: string }).output;
+    expect(output.trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses a bad configuration naming the field, and exits 1', async () => {
