@@ -34,6 +34,7 @@ import {
   NOW,
   PREAUTHORIZATION_CODE,
   REDIRECT_URI,
+  REFERENCE_CODE,
   REFRESHED_ACCESS_TOKEN,
   REFRESH_EXPIRES_ON,
   REFRESH_TOKEN,
@@ -210,6 +211,75 @@ describe('authorizeOngoingAccess', () => {
         },
       ),
     );
+  });
+});
+
+describe('consent across requests (web apps)', () => {
+  it('getAuthorizeUrl starts consent and hands back plain JSON; exchangeCodeForToken finishes it with the callback', async () => {
+    await withPactMock([interaction.jwks, interaction.authorize, interaction.exchangeCode], async (mock) => {
+      const transport = pactTransport({ mock });
+      const onTokenChange = vi.fn<(event: TokenChangeEvent) => void>();
+      const client = sdk(transport, { consentHandler: undefined, onTokenChange });
+      const started = JSON.parse(JSON.stringify(await client.getAuthorizeUrl())) as Awaited<ReturnType<typeof client.getAuthorizeUrl>>;
+      expect(started).toEqual({
+        url: `https://api.digi.me/apps/saas/authorize?code=${PREAUTHORIZATION_CODE}&sourceType=pull`,
+        codeVerifier: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        state: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+        session: { key: SESSION_KEY, expiry: SESSION_EXPIRY },
+      });
+
+      const callback = `${REDIRECT_URI}?success=true&state=${started.state}&code=${AUTHORIZATION_CODE}&accountReference=${ACCOUNT_REFERENCE}`;
+      const token = await client.exchangeCodeForToken({ callback, codeVerifier: started.codeVerifier, state: started.state });
+      expect(token).toEqual(tokenWith(ACCESS_TOKEN));
+      expect(onTokenChange).toHaveBeenCalledExactlyOnceWith({ token, previous: undefined, reason: 'consent' });
+      expect(calls(transport)).toEqual(['authorize', `GET ${API_PATH}/jwks/oauth`, 'exchange']);
+      const [authorizeCall] = sentAs(transport, 'authorize');
+      expect(authorizeCall?.claims?.state).toBe(started.state);
+      expect(authorizeCall?.claims?.code_challenge).toBe(codeChallengeFor(started.codeVerifier));
+      expect(sentAs(transport, 'exchange')[0]?.claims).toMatchObject({ code: AUTHORIZATION_CODE, code_verifier: started.codeVerifier });
+    });
+  });
+
+  it('getReauthorizeUrl renews the consent of a stored token whose refresh token has expired: a token reference with PKCE, then the code exchange', async () => {
+    await withPactMock([interaction.jwks, interaction.reauthorize, interaction.exchangeCode], async (mock) => {
+      const transport = pactTransport({ mock });
+      const client = sdk(transport, { consentHandler: undefined });
+      const started = await client.getReauthorizeUrl({ oAuthToken: STORED_TOKEN });
+      expect(started).toEqual({
+        url: `https://api.digi.me/apps/saas/user-reauth?code=${REFERENCE_CODE}`,
+        codeVerifier: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        state: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+        session: { key: SESSION_KEY, expiry: SESSION_EXPIRY },
+      });
+      const [reference] = sentAs(transport, 'reauthorize');
+      // The stored access token, as it is: it only names the consent, so no refresh comes first.
+      expect(reference?.claims).toMatchObject({ access_token: ACCESS_TOKEN, state: started.state, code_challenge: codeChallengeFor(started.codeVerifier) });
+
+      const callback = `${REDIRECT_URI}?success=true&state=${started.state}&code=${AUTHORIZATION_CODE}`;
+      await expect(client.exchangeCodeForToken({ callback, ...started })).resolves.toEqual(tokenWith(ACCESS_TOKEN));
+      expect(calls(transport)).toEqual(['reauthorize', `GET ${API_PATH}/jwks/oauth`, 'exchange']);
+    });
+  });
+
+  it('getOnboardServiceUrl asks for a token reference without PKCE; completeOnboardService reads the callback', async () => {
+    await withPactMock([interaction.jwks, interaction.onboard], async (mock) => {
+      const transport = pactTransport({ mock });
+      const client = sdk(transport, { consentHandler: undefined });
+      const started = await client.getOnboardServiceUrl({ oAuthToken: STORED_TOKEN, serviceId: 19 });
+      expect(started).toEqual({
+        url: `https://api.digi.me/apps/saas/onboard?code=${REFERENCE_CODE}&sourceType=pull&service=19`,
+        state: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+        session: { key: SESSION_KEY, expiry: SESSION_EXPIRY },
+        oAuthToken: STORED_TOKEN,
+      });
+      expect(started.oAuthToken).toBe(STORED_TOKEN);
+      expect(calls(transport)).toEqual(['onboard', `GET ${API_PATH}/jwks/oauth`]);
+      expect(sentAs(transport, 'onboard')[0]?.claims).toMatchObject({ access_token: ACCESS_TOKEN, state: started.state });
+
+      const callback = `${REDIRECT_URI}?success=true&state=${started.state}&accountReference=${ACCOUNT_REFERENCE}`;
+      await expect(client.completeOnboardService({ callback, state: started.state })).resolves.toEqual({ accountReference: ACCOUNT_REFERENCE });
+      expect(transport.sent).toHaveLength(2);
+    });
   });
 });
 

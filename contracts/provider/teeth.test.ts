@@ -59,6 +59,19 @@ const breakages: Breakage[] = [
     mentioning: '401',
   },
   {
+    name: 'renewing a consent demands a live access token, as onboarding does',
+    apply(authority) {
+      const tokenReference = authority.tokenReference.bind(authority);
+      authority.tokenReference = async (request, ...rest) => {
+        // The expired-token state's access token is refused once a PKCE challenge no longer excuses it.
+        if (request.claims.code_challenge !== undefined) throw new ApiError('InvalidToken', 'The token (access_token) is invalid');
+        return tokenReference(request, ...rest);
+      };
+    },
+    fails: 'a request for a token reference to renew a consent',
+    mentioning: '401',
+  },
+  {
     name: 'x-metadata is sent as plain JSON, not base64url',
     apply(authority) {
       const readFile = authority.readFile.bind(authority);

@@ -1,24 +1,40 @@
+import { z } from 'zod';
+import {
+  checkOptions,
+  consentPageFields,
+  functionField,
+  nonEmptyString,
+  scopeField,
+  sessionOptionsField,
+  signalField,
+  timerMs,
+} from './arguments.js';
 import { resolveConfig } from './config.js';
 import type { DigimeClientOptions, ResolvedConfig } from './config.js';
-import { parseConsentRedirect } from './consent/redirect.js';
+import { approvedRedirect, handlerRedirect, onboardedAccount } from './consent/callback.js';
+import { callbackParams, parseConsentRedirect } from './consent/redirect.js';
+import type { ConsentCallback } from './consent/redirect.js';
 import type { ConsentRedirect } from './consent/types.js';
 import {
   AbortedError,
+  CallbackFailedError,
   ConfigurationError,
-  ConsentDeniedError,
   ConsentFailedError,
   DigimeError,
   InvalidArgumentError,
   InvalidTokenError,
+  messageOf,
   OAuthTokenExpiredError,
   PollTimeoutError,
+  ServerError,
+  UnexpectedResponseError,
 } from './errors.js';
-import { isAccessTokenRejection, isRecord } from './http.js';
+import { isAccessTokenRejection } from './http.js';
 import type { HttpContext } from './http.js';
 import { fetchFile } from './files.js';
 import type { SessionFile } from './files.js';
-import { authorize, consentPageUrl, exchangeCode, refreshToken } from './oauth.js';
-import type { OAuthContext } from './oauth.js';
+import { authorize, consentPageUrl, exchangeCode, refreshToken, tokenReference } from './oauth.js';
+import type { ConsentPageOptions, OAuthContext } from './oauth.js';
 import { createPkce } from './pkce.js';
 import { randomAlphanumeric } from './random.js';
 import { ServerTokenVerifier } from './server-token.js';
@@ -32,9 +48,6 @@ import { raceSignal, TokenKeeper } from './token-keeper.js';
 const DEFAULT_READ_ALL_TIMEOUT_MS = 3600_000;
 /** How many triggered sessions' expiries a client remembers (for `readAllFiles`' default limit). */
 const SESSION_MEMORY = 1000;
-
-/** Redirect error codes that mean the person said no (the rest are failures). */
-const REFUSAL_CODES = new Set(['ConsentDenied', 'USER_CANCEL', 'UserCancelled', 'access_denied']);
 
 export interface AuthorizeOngoingAccessOptions {
   /** Narrows the session's data (and, at consent, what is asked for). */
@@ -67,6 +80,10 @@ export interface TokenCallOptions {
 
 export interface SessionCallOptions extends TokenCallOptions {
   sessionKey: string;
+}
+
+export interface ReadFileOptions extends SessionCallOptions {
+  fileName: string;
 }
 
 export interface ReadAllFilesProgress {
@@ -116,6 +133,188 @@ export interface ReadAllFilesResult {
   oAuthToken: OAuthToken;
 }
 
+export interface GetAuthorizeUrlOptions extends ConsentPageOptions {
+  /** Narrows what consent asks for and the session it opens. */
+  scope?: Scope;
+  /** Further options of the session consent opens (`limits`, `sourceFetch`, `sourceFetchFilter`). */
+  sessionOptions?: SessionOptions;
+  signal?: AbortSignal;
+}
+
+/**
+ * The first step of consent across requests: where to send the user, and what to keep until the
+ * callback. Plain JSON: keep it where the callback will find it (a session store, an encrypted
+ * cookie), so that another instance, or this one after a restart, can finish.
+ */
+export interface AuthorizeUrl {
+  /** The consent page; send the user's browser here. */
+  url: string;
+  /** The PKCE verifier for `exchangeCodeForToken`. A secret: keep it server-side or encrypted. */
+  codeVerifier: string;
+  /** The state the callback must carry (checked by `exchangeCodeForToken`). */
+  state: string;
+  /** The data session digi.me opened with this consent; readable with the new token once consent is given. */
+  session: Session;
+}
+
+export interface GetReauthorizeUrlOptions {
+  /** The stored token; its access token may have expired (it only names the consent to renew). */
+  oAuthToken: OAuthToken;
+  scope?: Scope;
+  sessionOptions?: SessionOptions;
+  /** Language of the consent page. */
+  lng?: string;
+  /** `false`: do not sync the accounts' data in the session. */
+  triggerQuery?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExchangeCodeForTokenOptions {
+  /** The callback: the URL digi.me redirected to (or its query string, `URLSearchParams`, the parsed query). */
+  callback: ConsentCallback;
+  /** `codeVerifier` as `getAuthorizeUrl` (or `getReauthorizeUrl`) returned it. */
+  codeVerifier: string;
+  /** `state` as `getAuthorizeUrl` (or `getReauthorizeUrl`) returned it. */
+  state: string;
+  /** Not used: accepted so that the whole `AuthorizeUrl` can be passed back (`{ callback, ...kept }`). */
+  url?: string;
+  /** Not used, as `url`. */
+  session?: Session;
+  signal?: AbortSignal;
+}
+
+export interface GetOnboardServiceUrlOptions extends ConsentPageOptions {
+  /** The stored token: the consent that gains the service. Refreshed first when its access token has expired. */
+  oAuthToken: OAuthToken;
+  scope?: Scope;
+  sessionOptions?: SessionOptions;
+  signal?: AbortSignal;
+}
+
+/** The first step of onboarding another service; plain JSON, like `AuthorizeUrl`. */
+export interface OnboardServiceUrl {
+  /** The onboarding page; send the user's browser here. */
+  url: string;
+  /** The state the callback must carry (checked by `completeOnboardService`). */
+  state: string;
+  /** A data session of the consent; it sees the new account once it is onboarded. */
+  session: Session;
+  /** The token in force (refreshed when needed): store it in place of the one passed in. */
+  oAuthToken: OAuthToken;
+}
+
+export interface CompleteOnboardServiceOptions {
+  /** The callback, as for `exchangeCodeForToken`. */
+  callback: ConsentCallback;
+  /** `state` as `getOnboardServiceUrl` returned it. */
+  state: string;
+  /** Not used: accepted so that the whole `OnboardServiceUrl` can be passed back. */
+  url?: string;
+  session?: Session;
+  oAuthToken?: OAuthToken;
+}
+
+/** Consent started: `AuthorizeUrl`, before the session is known to be there. */
+interface StartedConsent {
+  url: string;
+  codeVerifier: string;
+  state: string;
+  session: Session | undefined;
+}
+
+// ---- What each call accepts (docs: sdk/README.md). Unknown keys are refused (see arguments.ts). ----
+
+/** A stored token, checked where it appears; `parseStoredToken` names the bad fields. */
+const tokenField = z.unknown().superRefine((value, ctx) => {
+  try {
+    parseStoredToken(value, '');
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    for (const issue of error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path ? issue.path.split('.') : [] });
+  }
+});
+const optionalTokenField = tokenField.optional();
+
+/** A callback, in any of the forms `callbackParams` reads. */
+const callbackField = z.unknown().superRefine((value, ctx) => {
+  try {
+    callbackParams(value);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.issues[0]?.message ?? 'is not a callback' });
+  }
+});
+
+/** A PKCE verifier (RFC 7636): what `getAuthorizeUrl` returned. */
+const codeVerifierField = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be the codeVerifier getAuthorizeUrl returned (43 to 128 characters of A-Z a-z 0-9 . _ ~ -)');
+
+const tokenCall = { oAuthToken: tokenField, signal: signalField };
+const sessionCall = { ...tokenCall, sessionKey: nonEmptyString };
+
+const SHAPES = {
+  authorizeOngoingAccess: {
+    oAuthToken: optionalTokenField,
+    scope: scopeField.optional(),
+    sessionOptions: sessionOptionsField.optional(),
+    serviceId: consentPageFields.serviceId,
+    lng: consentPageFields.lng,
+    signal: signalField,
+  },
+  readAccounts: tokenCall,
+  readFileList: sessionCall,
+  readFile: { ...sessionCall, fileName: nonEmptyString },
+  readAllFiles: {
+    ...sessionCall,
+    onProgress: functionField('a function (progress) => void').optional(),
+    onFile: functionField('a function (file) => void').optional(),
+    pollIntervalMs: timerMs.optional(),
+    timeoutMs: z.number().finite().nonnegative().optional(),
+  },
+  deleteUser: tokenCall,
+  refreshToken: { signal: signalField },
+  getAuthorizeUrl: { scope: scopeField.optional(), sessionOptions: sessionOptionsField.optional(), ...consentPageFields, signal: signalField },
+  getReauthorizeUrl: {
+    oAuthToken: tokenField,
+    scope: scopeField.optional(),
+    sessionOptions: sessionOptionsField.optional(),
+    lng: consentPageFields.lng,
+    triggerQuery: consentPageFields.triggerQuery,
+    signal: signalField,
+  },
+  getOnboardServiceUrl: {
+    oAuthToken: tokenField,
+    scope: scopeField.optional(),
+    sessionOptions: sessionOptionsField.optional(),
+    ...consentPageFields,
+    signal: signalField,
+  },
+  exchangeCodeForToken: {
+    callback: callbackField,
+    codeVerifier: codeVerifierField,
+    state: nonEmptyString,
+    // The rest of what getAuthorizeUrl returned, so the whole kept object can be passed back.
+    url: z.string().optional(),
+    session: z.object({ key: z.string(), expiry: z.number() }).optional(),
+    signal: signalField,
+  },
+  completeOnboardService: {
+    callback: callbackField,
+    state: nonEmptyString,
+    // The rest of what getOnboardServiceUrl returned, as for exchangeCodeForToken.
+    url: z.string().optional(),
+    session: z.object({ key: z.string(), expiry: z.number() }).optional(),
+    oAuthToken: optionalTokenField,
+  },
+} satisfies Record<string, z.ZodRawShape>;
+
+/** Hints for keys a call does not know, where the general ones would mislead. */
+const NEW_CONSENT_HINTS = {
+  oAuthToken: 'getAuthorizeUrl starts a new consent; to renew the consent of a stored token use getReauthorizeUrl({ oAuthToken })',
+  userAccessToken: 'getAuthorizeUrl starts a new consent; to renew the consent of a stored token use getReauthorizeUrl({ oAuthToken })',
+};
+
 /**
  * A digi.me client for one contract, with the Ongoing Access semantics of the seed
  * (docs/protocol.md §7). It holds no user state: every call takes the user's `OAuthToken` and returns
@@ -164,8 +363,11 @@ export class DigimeClient {
    * expired or is refused. When the refresh token has expired, consent runs again if
    * `autoRecoverExpiredCredentials` is true, else this fails with `OAuthTokenExpired`.
    */
-  async authorizeOngoingAccess(options: AuthorizeOngoingAccessOptions = {}): Promise<AuthorizeOngoingAccessResult> {
-    const stored = options.oAuthToken === undefined ? undefined : parseStoredToken(options.oAuthToken);
+  async authorizeOngoingAccess(options?: AuthorizeOngoingAccessOptions): Promise<AuthorizeOngoingAccessResult> {
+    options = checkOptions<AuthorizeOngoingAccessOptions>('authorizeOngoingAccess', options, SHAPES.authorizeOngoingAccess, {
+      optional: true,
+    });
+    const stored = options.oAuthToken;
     if (stored) {
       let current = stored;
       // Bounded: each round starts from a token that replaced the one refused in the previous round.
@@ -198,8 +400,8 @@ export class DigimeClient {
 
   /** The user's accounts. */
   async readAccounts(options: TokenCallOptions): Promise<{ accounts: Account[]; oAuthToken: OAuthToken }> {
-    const token = parseStoredToken(options.oAuthToken);
-    const { value, token: inForce } = await this.#withAccessToken(token, options.signal, (accessToken) =>
+    options = checkOptions<TokenCallOptions>('readAccounts', options, SHAPES.readAccounts);
+    const { value, token: inForce } = await this.#withAccessToken(options.oAuthToken, options.signal, (accessToken) =>
       fetchAccounts(this.#http, { baseUrl: this.#config.baseUrl, accessToken, signal: options.signal }),
     );
     return { accounts: value, oAuthToken: inForce };
@@ -209,20 +411,19 @@ export class DigimeClient {
   async readFileList(
     options: SessionCallOptions,
   ): Promise<{ status: FileList['status']; fileList: FileListEntry[]; oAuthToken: OAuthToken }> {
-    const token = parseStoredToken(options.oAuthToken);
-    const sessionKey = requireString(options.sessionKey, 'sessionKey');
-    const { value, token: inForce } = await this.#withAccessToken(token, options.signal, (accessToken) =>
+    options = checkOptions<SessionCallOptions>('readFileList', options, SHAPES.readFileList);
+    const { sessionKey } = options;
+    const { value, token: inForce } = await this.#withAccessToken(options.oAuthToken, options.signal, (accessToken) =>
       fetchFileList(this.#http, { baseUrl: this.#config.baseUrl, sessionKey, accessToken, signal: options.signal }),
     );
     return { status: value.status, fileList: value.fileList ?? [], oAuthToken: inForce };
   }
 
   /** One file of the session: decrypted, decompressed, parsed, with its metadata. */
-  async readFile(options: SessionCallOptions & { fileName: string }): Promise<{ file: SessionFile; oAuthToken: OAuthToken }> {
-    const token = parseStoredToken(options.oAuthToken);
-    const sessionKey = requireString(options.sessionKey, 'sessionKey');
-    const fileName = requireString(options.fileName, 'fileName');
-    const { value, token: inForce } = await this.#withAccessToken(token, options.signal, (accessToken) =>
+  async readFile(options: ReadFileOptions): Promise<{ file: SessionFile; oAuthToken: OAuthToken }> {
+    options = checkOptions<ReadFileOptions>('readFile', options, SHAPES.readFile);
+    const { sessionKey, fileName } = options;
+    const { value, token: inForce } = await this.#withAccessToken(options.oAuthToken, options.signal, (accessToken) =>
       fetchFile(this.#http, {
         baseUrl: this.#config.baseUrl,
         sessionKey,
@@ -241,6 +442,7 @@ export class DigimeClient {
    * `updatedDate` grows. Files that do not decode are reported in `failures`; other errors throw.
    */
   async readAllFiles(options: ReadAllFilesOptions): Promise<ReadAllFilesResult> {
+    options = checkOptions<ReadAllFilesOptions>('readAllFiles', options, SHAPES.readAllFiles);
     const run = { stopped: false };
     try {
       return await this.#readAllFiles(options, run);
@@ -251,8 +453,8 @@ export class DigimeClient {
   }
 
   async #readAllFiles(options: ReadAllFilesOptions, run: { stopped: boolean }): Promise<ReadAllFilesResult> {
-    let token = parseStoredToken(options.oAuthToken);
-    const sessionKey = requireString(options.sessionKey, 'sessionKey');
+    let token = options.oAuthToken;
+    const { sessionKey } = options;
     const interval = options.pollIntervalMs ?? this.#config.pollIntervalMs;
     const timeoutMs = options.timeoutMs ?? this.#defaultReadAllTimeout(sessionKey);
     // Real elapsed time: a test clock that jumps (or a wrong wall clock) must not end polling early or never.
@@ -285,19 +487,21 @@ export class DigimeClient {
         if (run.stopped) return;
         files.set(entry.name, file);
         failures.delete(entry.name);
-        options.onFile?.(file);
+        if (options.onFile) callApp('onFile', options.onFile, file);
       });
 
       token = this.#keeper.latest(token);
       const state = list.status.state;
-      options.onProgress?.({
-        state,
-        status: list.status,
-        fileList: list.fileList,
-        filesRead: files.size,
-        filesTotal: seen.size,
-        poll,
-      });
+      if (options.onProgress) {
+        callApp('onProgress', options.onProgress, {
+          state,
+          status: list.status,
+          fileList: list.fileList,
+          filesRead: files.size,
+          filesTotal: seen.size,
+          poll,
+        });
+      }
       if (state === 'completed' || state === 'partial') {
         return { files: [...files.values()], status: list.status, failures: [...failures.values()], oAuthToken: token };
       }
@@ -315,8 +519,8 @@ export class DigimeClient {
 
   /** Removes the user (every token, consent and session of this contract). */
   async deleteUser(options: TokenCallOptions): Promise<void> {
-    const token = parseStoredToken(options.oAuthToken);
-    await this.#withAccessToken(token, options.signal, (accessToken) =>
+    options = checkOptions<TokenCallOptions>('deleteUser', options, SHAPES.deleteUser);
+    await this.#withAccessToken(options.oAuthToken, options.signal, (accessToken) =>
       deleteUser(this.#http, { baseUrl: this.#config.baseUrl, accessToken, signal: options.signal }),
     );
   }
@@ -325,8 +529,111 @@ export class DigimeClient {
    * A new token now, whatever the expiry says. Concurrent calls for the same token share one
    * refresh; fails with `OAuthTokenExpired` when the refresh token is no longer valid.
    */
-  async refreshToken(oAuthToken: OAuthToken, options: { signal?: AbortSignal } = {}): Promise<OAuthToken> {
-    return this.#keeper.refresh(parseStoredToken(oAuthToken), options.signal);
+  async refreshToken(oAuthToken: OAuthToken, options?: { signal?: AbortSignal }): Promise<OAuthToken> {
+    const token = parseRefreshArgument(oAuthToken);
+    const { signal } = checkOptions<{ signal?: AbortSignal }>('refreshToken', options, SHAPES.refreshToken, { optional: true });
+    return this.#keeper.refresh(token, signal);
+  }
+
+  /**
+   * Consent across requests, step one (for web apps): starts consent and returns the consent page
+   * URL with what to keep until the callback (`codeVerifier`, `state`, `session`), as plain JSON.
+   * Step two is `exchangeCodeForToken`, on this instance or any other of the same contract.
+   */
+  async getAuthorizeUrl(options?: GetAuthorizeUrlOptions): Promise<AuthorizeUrl> {
+    const o = checkOptions<GetAuthorizeUrlOptions>('getAuthorizeUrl', options, SHAPES.getAuthorizeUrl, {
+      optional: true,
+      hints: NEW_CONSENT_HINTS,
+    });
+    throwIfAborted(o.signal);
+    const started = await this.#startConsent(o);
+    return { ...started, session: requireSession(started.session, 'oauth/authorize') };
+  }
+
+  /**
+   * Renews the consent behind a stored token (after `OAuthTokenExpired`, when the refresh token has
+   * expired), step one: a token reference with PKCE (docs/protocol.md §4.5) and the `user-reauth`
+   * page's URL, with what to keep, as `getAuthorizeUrl`. The access token may have expired: it only
+   * names the consent, so it is sent as stored, without a refresh. Step two is
+   * `exchangeCodeForToken`, which yields a new token for the same consent and user. A token digi.me
+   * no longer knows (revoked, user deleted) fails with `InvalidToken`: only a new consent
+   * (`getAuthorizeUrl`) can help then.
+   */
+  async getReauthorizeUrl(options: GetReauthorizeUrlOptions): Promise<AuthorizeUrl> {
+    const o = checkOptions<GetReauthorizeUrlOptions>('getReauthorizeUrl', options, SHAPES.getReauthorizeUrl);
+    throwIfAborted(o.signal);
+    const pkce = createPkce();
+    const state = randomAlphanumeric(32);
+    let reference: Awaited<ReturnType<typeof tokenReference>>;
+    try {
+      reference = await tokenReference(this.#oauth, {
+        accessToken: this.#keeper.latest(o.oAuthToken).accessToken.value,
+        state,
+        pkce,
+        scope: o.scope,
+        sessionOptions: o.sessionOptions,
+        signal: o.signal,
+      });
+    } catch (error) {
+      if (error instanceof ServerError && error.status === 401 && error.serverCode === 'InvalidToken') {
+        throw new InvalidTokenError('digi.me no longer knows this token, so its consent cannot be renewed; start a new consent with getAuthorizeUrl', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return {
+      url: consentPageUrl(this.#config.onboardUrl, 'user-reauth', reference.referenceCode, { lng: o.lng, triggerQuery: o.triggerQuery }),
+      codeVerifier: pkce.codeVerifier,
+      state,
+      session: requireSession(reference.session, 'oauth/token/reference'),
+    };
+  }
+
+  /**
+   * Consent across requests, step two (for web apps): reads digi.me's callback, checks it carries
+   * the `state` kept from step one, and exchanges its code (with the kept `codeVerifier`) for the
+   * user's `OAuthToken`, verified like every server token. A refusal fails with `ConsentDenied`,
+   * a callback for another consent with `ConsentFailed` (`StateMismatch`). `onTokenChange` is told
+   * (reason `consent`). Store the token.
+   */
+  async exchangeCodeForToken(options: ExchangeCodeForTokenOptions): Promise<OAuthToken> {
+    const o = checkOptions<ExchangeCodeForTokenOptions>('exchangeCodeForToken', options, SHAPES.exchangeCodeForToken);
+    throwIfAborted(o.signal);
+    const { token } = await this.#finishConsent(parseConsentRedirect(o.callback), o, o.signal);
+    await this.#keeper.replace(undefined, token, 'consent');
+    return token;
+  }
+
+  /**
+   * Onboarding another service into the consent of a stored token, step one: the onboarding page
+   * URL, and what to keep until the callback (`state`). Refreshes the access token when needed
+   * (return `oAuthToken` replaces the stored one); fails with `OAuthTokenExpired` when the refresh
+   * token has expired (renew the consent first: `getReauthorizeUrl`). Step two is
+   * `completeOnboardService`.
+   */
+  async getOnboardServiceUrl(options: GetOnboardServiceUrlOptions): Promise<OnboardServiceUrl> {
+    const o = checkOptions<GetOnboardServiceUrlOptions>('getOnboardServiceUrl', options, SHAPES.getOnboardServiceUrl);
+    const state = randomAlphanumeric(32);
+    const { value, token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      tokenReference(this.#oauth, { accessToken, state, scope: o.scope, sessionOptions: o.sessionOptions, signal: o.signal }),
+    );
+    return {
+      url: consentPageUrl(this.#config.onboardUrl, 'onboard', value.referenceCode, o),
+      state,
+      session: requireSession(value.session, 'oauth/token/reference'),
+      oAuthToken: token,
+    };
+  }
+
+  /**
+   * Onboarding another service, step two: reads digi.me's callback and checks its `state`. The
+   * consent's tokens stay as they were; `accountReference` is the account onboarded, when digi.me
+   * says. A refusal fails with `ConsentDenied`.
+   */
+  async completeOnboardService(options: CompleteOnboardServiceOptions): Promise<{ accountReference: string | undefined }> {
+    const o = checkOptions<CompleteOnboardServiceOptions>('completeOnboardService', options, SHAPES.completeOnboardService);
+    return onboardedAccount(o.callback, o.state);
   }
 
   /** Until the session's expiry (by the client clock, measured from now) when known, else one hour. */
@@ -411,24 +718,16 @@ export class DigimeClient {
     if (!handler) {
       throw new ConfigurationError([{ path: 'consentHandler', message: 'is required to run consent' }]);
     }
-    const pkce = createPkce();
-    const state = randomAlphanumeric(32);
-    const { preauthorizationCode } = await authorize(this.#oauth, {
-      pkce,
-      state,
-      scope: options.scope,
-      signal: options.signal,
-    });
-    const url = consentPageUrl(this.#config.onboardUrl, preauthorizationCode, {
-      serviceId: options.serviceId,
-      lng: options.lng,
-    });
+    // The same two steps a web app takes across requests, with the handler in between. The session
+    // options are the trigger's (below): consent itself is asked only for the scope.
+    const { scope, serviceId, lng, signal } = options;
+    const started = await this.#startConsent({ scope, serviceId, lng, signal });
     let raw: unknown;
     try {
       raw = await handler({
-        url,
+        url: started.url,
         redirectUri: this.#config.redirectUri,
-        state,
+        state: started.state,
         fetch: this.#config.fetch,
         ...signalOf(options),
       });
@@ -437,29 +736,40 @@ export class DigimeClient {
       if (error instanceof DigimeError) throw error;
       throw new ConsentFailedError(
         'HandlerFailed',
-        `The consent handler failed: ${(error as Error)?.message ?? String(error)}`,
+        `The consent handler failed: ${messageOf(error)}`,
         { cause: error },
       );
     }
-    const redirect = toRedirect(raw);
-    if (!redirect.success) {
-      if (REFUSAL_CODES.has(redirect.errorCode)) throw new ConsentDeniedError(redirect.errorCode, redirect.errorMessage);
-      throw new ConsentFailedError(
-        redirect.errorCode,
-        `Consent failed: ${redirect.errorCode}${redirect.errorMessage ? ` (${redirect.errorMessage})` : ''}`,
-      );
-    }
-    if (redirect.state !== state) {
-      throw new ConsentFailedError('StateMismatch', 'The consent redirect does not carry the state this client sent');
-    }
-    const token = await exchangeCode(this.#oauth, {
-      code: redirect.code,
-      codeVerifier: pkce.codeVerifier,
+    const result = await this.#finishConsent(handlerRedirect(raw), started, options.signal);
+    // The consent token replaces the latest token known for `previous` and the stored one itself.
+    await this.#keeper.replace(previous === undefined ? undefined : this.#keeper.latest(previous), result.token, 'consent', also);
+    return result;
+  }
+
+  /** Consent, step one: `oauth/authorize`, and the consent page's URL. */
+  async #startConsent(options: GetAuthorizeUrlOptions): Promise<StartedConsent> {
+    const pkce = createPkce();
+    const state = randomAlphanumeric(32);
+    const { preauthorizationCode, session } = await authorize(this.#oauth, {
+      pkce,
+      state,
+      scope: options.scope,
+      sessionOptions: options.sessionOptions,
       signal: options.signal,
     });
-    // The consent token replaces the latest token known for `previous` and the stored one itself.
-    await this.#keeper.replace(previous === undefined ? undefined : this.#keeper.latest(previous), token, 'consent', also);
-    return { token, accountReference: redirect.accountReference };
+    const url = consentPageUrl(this.#config.onboardUrl, 'authorize', preauthorizationCode, options);
+    return { url, codeVerifier: pkce.codeVerifier, state, session };
+  }
+
+  /** Consent, step two: the redirect checked against the kept `state`, its code exchanged with the kept verifier. */
+  async #finishConsent(
+    redirect: ConsentRedirect,
+    kept: { codeVerifier: string; state: string },
+    signal: AbortSignal | undefined,
+  ): Promise<{ token: OAuthToken; accountReference: string | undefined }> {
+    const approved = approvedRedirect(redirect, kept.state);
+    const token = await exchangeCode(this.#oauth, { code: approved.code, codeVerifier: kept.codeVerifier, signal });
+    return { token, accountReference: approved.accountReference };
   }
 }
 
@@ -468,18 +778,33 @@ export function createDigimeClient(options: DigimeClientOptions): DigimeClient {
   return new DigimeClient(options);
 }
 
-function toRedirect(raw: unknown): ConsentRedirect {
-  if (typeof raw === 'string' || raw instanceof URL) return parseConsentRedirect(raw);
-  if (isRecord(raw) && raw.success === true && typeof raw.code === 'string') return raw as unknown as ConsentRedirect;
-  if (isRecord(raw) && raw.success === false && typeof raw.errorCode === 'string') return raw as unknown as ConsentRedirect;
-  throw new ConsentFailedError('InvalidHandlerResult', 'The consent handler returned neither a redirect URL nor its parameters');
+/** The session a consent step's answer must carry for the app to read data with. */
+function requireSession(session: Session | undefined, call: string): Session {
+  if (!session) throw new UnexpectedResponseError(`POST ${call} answered without a session`);
+  return session;
 }
 
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new InvalidArgumentError([{ path: name, message: 'must be a non-empty string' }]);
+/** `refreshToken`'s first argument: the token itself, with a hint for an options object in its place. */
+function parseRefreshArgument(value: unknown): OAuthToken {
+  let options = false;
+  try {
+    options = typeof value === 'object' && value !== null && ('oAuthToken' in value || 'userAccessToken' in value);
+  } catch {
+    // Not readable: parseStoredToken says so.
   }
-  return value;
+  if (options) {
+    throw new InvalidArgumentError([{ path: 'oAuthToken', message: 'refreshToken takes the token itself: refreshToken(token, { signal })' }]);
+  }
+  return parseStoredToken(value);
+}
+
+/** Calls an app's callback; what it throws ends the call as `CallbackFailed`. */
+function callApp<T>(name: string, callback: (value: T) => unknown, value: T): void {
+  try {
+    callback(value);
+  } catch (error) {
+    throw new CallbackFailedError(name, `${name} threw: ${messageOf(error)}`, { cause: error });
+  }
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

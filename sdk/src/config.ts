@@ -1,11 +1,11 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { ConsentHandler } from './consent/types.js';
-import { ConfigurationError } from './errors.js';
+import { issuesWithHints, MAX_TIMER_MS } from './arguments.js';
+import { CallbackFailedError, ConfigurationError } from './errors.js';
 import { DEFAULT_RETRY } from './http.js';
 import type { RetryPolicy } from './http.js';
 import type { OAuthToken } from './token.js';
-import { issuesOf } from './validation.js';
 import { defaultSleep } from './sleep.js';
 
 export { defaultSleep };
@@ -178,7 +178,7 @@ const optionsSchema = z
     fetch: fn('a fetch function').optional(),
     now: fn('a function returning Unix milliseconds').optional(),
     clockSkewSeconds: z.number().finite().nonnegative().default(60),
-    pollIntervalMs: z.number().finite().nonnegative().default(3000),
+    pollIntervalMs: z.number().finite().nonnegative().max(MAX_TIMER_MS).default(3000),
     sleep: fn('a function (ms) => Promise<void>').optional(),
     jwksCacheSeconds: z.number().finite().nonnegative().default(900),
     fileConcurrency: z.number().int().positive().default(4),
@@ -188,12 +188,12 @@ const optionsSchema = z
     retry: z
       .object({
         retries: z.number().int().nonnegative().max(20).optional(),
-        baseDelayMs: z.number().finite().nonnegative().optional(),
-        maxDelayMs: z.number().finite().nonnegative().optional(),
+        baseDelayMs: z.number().finite().nonnegative().max(MAX_TIMER_MS).optional(),
+        maxDelayMs: z.number().finite().nonnegative().max(MAX_TIMER_MS).optional(),
       })
       .strict()
       .optional(),
-    refreshTimeoutMs: z.number().finite().positive().default(30_000),
+    refreshTimeoutMs: z.number().finite().positive().max(MAX_TIMER_MS).default(30_000),
   })
   .strict();
 
@@ -204,8 +204,15 @@ export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError([{ path: '', message: 'options must be an object' }]);
   }
-  const result = optionsSchema.safeParse(options);
-  if (!result.success) throw new ConfigurationError(issuesOf(result.error));
+  let result: ReturnType<typeof optionsSchema.safeParse>;
+  try {
+    result = optionsSchema.safeParse(options);
+  } catch (error) {
+    throw new ConfigurationError([{ path: '', message: 'options cannot be read' }], { cause: error });
+  }
+  if (!result.success) {
+    throw new ConfigurationError(issuesWithHints(result.error, 'createDigimeClient', Object.keys(optionsSchema.shape), {}));
+  }
   const o = result.data;
   if (!options.fetch && typeof globalThis.fetch !== 'function') {
     throw new ConfigurationError([{ path: 'fetch', message: 'no global fetch; pass one' }]);
@@ -224,10 +231,10 @@ export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {
     onTokenChangeError: options.onTokenChangeError,
     // The global fetch is looked up per call, so interceptors installed later (msw) still apply.
     fetch: options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args)),
-    now: options.now ?? (() => Date.now()),
+    now: options.now ? checkedNow(options.now) : () => Date.now(),
     clockSkewMs: o.clockSkewSeconds * 1000,
     pollIntervalMs: o.pollIntervalMs,
-    sleep: options.sleep ?? defaultSleep,
+    sleep: options.sleep ? checkedSleep(options.sleep) : defaultSleep,
     jwksCacheMs: o.jwksCacheSeconds * 1000,
     fileConcurrency: o.fileConcurrency,
     agent: o.agent ?? { name: SDK_NAME, version: SDK_VERSION, meta: { node: process.version } },
@@ -237,5 +244,36 @@ export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {
       maxDelayMs: o.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
     },
     refreshTimeoutMs: o.refreshTimeoutMs,
+  };
+}
+
+/** The app's clock, held to returning Unix ms: anything else fails the call with `CallbackFailed`. */
+function checkedNow(now: () => number): () => number {
+  return () => {
+    let value: unknown;
+    try {
+      value = now();
+    } catch (error) {
+      throw new CallbackFailedError('now', 'The client option now() threw', { cause: error });
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new CallbackFailedError('now', `The client option now() returned ${String(value)}, not Unix milliseconds`);
+    }
+    return value;
+  };
+}
+
+/**
+ * The app's `sleep`: a failure while the caller's signal has fired passes through (callers turn it
+ * into `Aborted`); any other failure is `CallbackFailed`.
+ */
+function checkedSleep(sleep: (ms: number, signal?: AbortSignal) => Promise<void>): (ms: number, signal?: AbortSignal) => Promise<void> {
+  return async (ms, signal) => {
+    try {
+      await sleep(ms, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new CallbackFailedError('sleep', 'The client option sleep() failed', { cause: error });
+    }
   };
 }

@@ -19,7 +19,8 @@ export type DigimeErrorCode =
   | 'Aborted'
   | 'PollTimeout'
   | 'TokenPersistFailed'
-  | 'SDKVersionInvalid';
+  | 'SDKVersionInvalid'
+  | 'CallbackFailed';
 
 export abstract class DigimeError extends Error {
   abstract readonly code: DigimeErrorCode;
@@ -234,6 +235,33 @@ export class AbortedError extends DigimeError {
 /** `readAllFiles` gave up waiting for the session to reach `completed` or `partial`. */
 export class PollTimeoutError extends DigimeError {
   readonly code = 'PollTimeout' as const;
+}
+
+/**
+ * A function the app handed the SDK (`onFile`, `onProgress`, the client's `sleep` or `now`) threw,
+ * or returned something unusable. `callback` names it; `cause` is what it threw.
+ */
+export class CallbackFailedError extends DigimeError {
+  readonly code = 'CallbackFailed' as const;
+  readonly callback: string;
+
+  constructor(callback: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.callback = callback;
+  }
+}
+
+/**
+ * What a thrown value says, for a message: its `message`, else its string form. Never throws, for
+ * values that cannot be read or turned into a string (a null-prototype object, a revoked proxy).
+ */
+export function messageOf(value: unknown): string {
+  try {
+    const message = (value as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : String(value);
+  } catch {
+    return `a thrown ${typeof value}`;
+  }
 }
 
 export function isDigimeError(value: unknown): value is DigimeError {

@@ -1,8 +1,7 @@
-import { constants, createDecipheriv, privateDecrypt } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { constants, createDecipheriv, KeyObject, privateDecrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
-import { FileDecryptionError, UnexpectedResponseError } from './errors.js';
+import { FileDecryptionError, InvalidArgumentError, UnexpectedResponseError } from './errors.js';
 import { isRecord, readBody, sendSigned } from './http.js';
 import type { HttpContext } from './http.js';
 
@@ -36,6 +35,13 @@ export interface SessionFile {
  * AES-256-CBC with PKCS#7 padding. Any failure is a `FileDecryptionError`.
  */
 export function decryptFileBytes(privateKey: KeyObject, body: Uint8Array, fileName?: string): Buffer {
+  if (!(privateKey instanceof KeyObject) || privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') {
+    throw new InvalidArgumentError([{ path: 'privateKey', message: 'must be an RSA private KeyObject' }]);
+  }
+  if (!(body instanceof Uint8Array)) throw new InvalidArgumentError([{ path: 'body', message: 'must be a Uint8Array (or Buffer)' }]);
+  if (fileName !== undefined && typeof fileName !== 'string') {
+    throw new InvalidArgumentError([{ path: 'fileName', message: 'must be a string' }]);
+  }
   const at = fileName !== undefined ? { fileName } : {};
   const file = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const keyLength = Math.ceil((privateKey.asymmetricKeyDetails?.modulusLength ?? 2048) / 8);
@@ -82,6 +88,10 @@ export async function decompress(data: Buffer, compression: Compression, fileNam
 
 /** Reads the `x-metadata` header: base64url JSON `{metadata, compression?}`. */
 export function parseMetadataHeader(header: string | null, request: string): { metadata: FileMetadata; compression: Compression } {
+  if (header !== null && header !== undefined && typeof header !== 'string') {
+    throw new InvalidArgumentError([{ path: 'header', message: 'must be the x-metadata header: a string, or null' }]);
+  }
+  if (typeof request !== 'string') throw new InvalidArgumentError([{ path: 'request', message: 'must be a string' }]);
   if (!header) throw new UnexpectedResponseError(`${request}: the response has no x-metadata header`);
   let decoded: unknown;
   try {

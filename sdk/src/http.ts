@@ -1,4 +1,4 @@
-import { AbortedError, NetworkError, ServerError, SdkVersionInvalidError, UnexpectedResponseError } from './errors.js';
+import { AbortedError, messageOf, NetworkError, ServerError, SdkVersionInvalidError, UnexpectedResponseError } from './errors.js';
 import type { ServerErrorBody } from './errors.js';
 import { defaultSleep } from './sleep.js';
 import { signRequestJwt } from './request-jwt.js';
@@ -152,7 +152,7 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** True for what `fetch` should return: an object with a numeric `status` and `headers.get`. */
-function isResponseLike(value: unknown): value is Response {
+export function isResponseLike(value: unknown): value is Response {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as { status?: unknown; headers?: unknown };
   return (
@@ -174,7 +174,7 @@ export async function fetchOrThrow(
     response = await fetchImpl(url, init);
   } catch (error) {
     if (signal?.aborted) throw new AbortedError({ cause: error });
-    throw new NetworkError(`Could not reach ${url}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new NetworkError(`Could not reach ${url}: ${messageOf(error)}`, { cause: error });
   }
   if (!isResponseLike(response)) {
     throw new UnexpectedResponseError(`${init.method ?? 'GET'} ${url}: fetch returned something that is not a Response`);
@@ -246,7 +246,7 @@ export async function readBody<T>(read: () => Promise<T>, request: string, signa
     return await read();
   } catch (error) {
     if (signal?.aborted) throw new AbortedError({ cause: error });
-    throw new NetworkError(`${request}: the response body could not be read: ${(error as Error)?.message ?? String(error)}`, {
+    throw new NetworkError(`${request}: the response body could not be read: ${messageOf(error)}`, {
       cause: error,
     });
   }

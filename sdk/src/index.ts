@@ -7,13 +7,22 @@ export { createDigimeClient, DigimeClient } from './client.js';
 export type {
   AuthorizeOngoingAccessOptions,
   AuthorizeOngoingAccessResult,
+  AuthorizeUrl,
+  CompleteOnboardServiceOptions,
+  ExchangeCodeForTokenOptions,
   FileFailure,
+  GetAuthorizeUrlOptions,
+  GetOnboardServiceUrlOptions,
+  GetReauthorizeUrlOptions,
+  OnboardServiceUrl,
   ReadAllFilesOptions,
   ReadAllFilesProgress,
   ReadAllFilesResult,
+  ReadFileOptions,
   SessionCallOptions,
   TokenCallOptions,
 } from './client.js';
+export type { ConsentPageOptions } from './oauth.js';
 
 export { DIGIME_BASE_URL, DIGIME_ONBOARD_URL, SDK_NAME, SDK_VERSION } from './config.js';
 export type { DigimeClientOptions, SdkAgent, TokenChangeEvent, TokenChangeReason } from './config.js';
@@ -44,6 +53,7 @@ export type {
   ParsedConsentHandler,
 } from './consent/types.js';
 export { parseConsentRedirect } from './consent/redirect.js';
+export type { ConsentCallback } from './consent/redirect.js';
 export { createAutoConsentHandler } from './consent/auto.js';
 export type { AutoConsentOptions } from './consent/auto.js';
 export {
@@ -58,6 +68,7 @@ export type { RedirectConsentHandler, RedirectConsentHandlerOptions } from './co
 
 export {
   AbortedError,
+  CallbackFailedError,
   ConfigurationError,
   ConsentDeniedError,
   ConsentFailedError,

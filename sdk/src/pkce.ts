@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { InvalidArgumentError } from './errors.js';
 
 export interface Pkce {
   /** 43 base64url characters (32 random bytes); sent with the code exchange. */
@@ -9,6 +10,9 @@ export interface Pkce {
 }
 
 export function codeChallengeFor(codeVerifier: string): string {
+  if (typeof codeVerifier !== 'string') {
+    throw new InvalidArgumentError([{ path: 'codeVerifier', message: `must be a string, got ${typeof codeVerifier}` }]);
+  }
   return createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
 }
 

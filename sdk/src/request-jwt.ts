@@ -1,5 +1,7 @@
 import { SignJWT } from 'jose';
-import type { KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { checkArgument, nonEmptyString } from './arguments.js';
 import { randomAlphanumeric } from './random.js';
 
 /** Claims every request carries besides the per-call ones (docs/protocol.md §2). */
@@ -16,6 +18,23 @@ export interface RequestSigner {
   privateKey: KeyObject;
 }
 
+/** A PS512 signing key: RSA, private, 2048 bits or more (what jose accepts for PS512). */
+function isRsaSigningKey(key: unknown): key is KeyObject {
+  return (
+    key instanceof KeyObject &&
+    key.type === 'private' &&
+    key.asymmetricKeyType === 'rsa' &&
+    (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048
+  );
+}
+
+const signerSchema = z.looseObject({
+  clientId: nonEmptyString,
+  privateKey: z.custom<KeyObject>(isRsaSigningKey, { message: 'must be an RSA private KeyObject of 2048 bits or more' }),
+});
+
+const claimsSchema = z.record(z.string(), z.union([z.string(), z.number().finite(), z.undefined()]));
+
 /**
  * Signs a request JWT: header exactly `{"alg":"PS512","typ":"JWT"}` (no kid, jku, iat or exp),
  * claims `client_id`, a fresh 32-character `nonce`, `timestamp` in ms, plus the call's own claims.
@@ -25,6 +44,8 @@ export interface RequestSigner {
  * against real time (docs/protocol.md §8), even when a test has moved token lifetimes by weeks.
  */
 export async function signRequestJwt(signer: RequestSigner, claims: CallClaims = {}): Promise<string> {
+  checkArgument('signer', signer, signerSchema);
+  checkArgument('claims', claims, claimsSchema);
   const payload: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(claims)) if (value !== undefined) payload[name] = value;
   payload.client_id = signer.clientId;

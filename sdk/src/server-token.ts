@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { TokenVerificationError } from './errors.js';
 import { fetchOrThrow, isRecord, serverErrorFrom } from './http.js';
+import { checkVerifierOptions } from './server-token-options.js';
 
 export interface ServerTokenVerifierOptions {
   fetch: typeof fetch;
@@ -35,6 +36,7 @@ export class ServerTokenVerifier {
   readonly #inflight = new Map<string, Promise<KeySet>>();
 
   constructor(options: ServerTokenVerifierOptions) {
+    checkVerifierOptions(options);
     this.#options = options;
     this.#trustedOrigin = new URL(options.baseUrl).origin;
     this.#defaultJwksUrl = `${options.baseUrl}jwks/oauth`;

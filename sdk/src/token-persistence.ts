@@ -1,5 +1,5 @@
 import type { TokenChangeEvent } from './config.js';
-import { DigimeError } from './errors.js';
+import { DigimeError, messageOf } from './errors.js';
 import type { OAuthToken } from './token.js';
 
 /**
@@ -16,7 +16,7 @@ export class TokenPersistFailedError extends DigimeError {
   constructor(event: TokenChangeEvent, options?: { cause?: unknown }) {
     super(
       `onTokenChange failed for a new token (${event.reason}); the token is in force but was not persisted: ` +
-        `${(options?.cause as Error)?.message ?? String(options?.cause)}`,
+        `${messageOf(options?.cause)}`,
       options,
     );
     this.token = event.token;

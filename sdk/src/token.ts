@@ -18,7 +18,12 @@ export interface OAuthToken {
   identifier?: { id: string };
 }
 
-const tokenPart = z.object({ value: z.string().min(1), expiresOn: z.number().finite() });
+/** The latest Unix time, in seconds, a JavaScript `Date` can hold: expiries beyond it cannot be compared. */
+const MAX_UNIX_SECONDS = 8.64e12;
+
+const unixSeconds = z.number().finite().min(0).max(MAX_UNIX_SECONDS);
+
+const tokenPart = z.object({ value: z.string().min(1), expiresOn: unixSeconds });
 
 /** Checks a token an app hands back (e.g. read from its database). */
 export const oAuthTokenSchema = z.object({
@@ -31,13 +36,40 @@ export const oAuthTokenSchema = z.object({
 });
 
 export function parseStoredToken(value: unknown, path = 'oAuthToken'): OAuthToken {
-  const result = oAuthTokenSchema.safeParse(value);
-  if (!result.success) throw new InvalidArgumentError(issuesOf(result.error, path));
+  let result: ReturnType<typeof oAuthTokenSchema.safeParse>;
+  try {
+    result = oAuthTokenSchema.safeParse(value);
+  } catch (error) {
+    throw new InvalidArgumentError([{ path, message: 'cannot be read' }], { cause: error });
+  }
+  if (!result.success) {
+    const issues = issuesOf(result.error, path);
+    if (looksLikeOfficialToken(value)) {
+      issues.unshift({
+        path,
+        message:
+          "is the official SDK's UserAccessToken, not an OAuthToken: expiry is expiresOn here, consentid consentId, " +
+          "user.id identifier.id, and tokenType ('Bearer') is required",
+      });
+    }
+    throw new InvalidArgumentError(issues);
+  }
   // The caller's own object, not a copy: a call that changes nothing returns the very token it got.
   return value as OAuthToken;
 }
 
-const wirePart = z.object({ value: z.string().min(1), expires_on: z.number().finite() });
+/** The official SDK's stored token: `{accessToken: {value, expiry}, refreshToken: {value, expiry}, user?, consentid?}`. */
+function looksLikeOfficialToken(value: unknown): boolean {
+  try {
+    if (typeof value !== 'object' || value === null) return false;
+    const accessToken = (value as { accessToken?: unknown }).accessToken;
+    return typeof accessToken === 'object' && accessToken !== null && 'expiry' in accessToken && !('expiresOn' in accessToken);
+  } catch {
+    return false;
+  }
+}
+
+const wirePart = z.object({ value: z.string().min(1), expires_on: unixSeconds });
 
 /** The payload of the JWS that `POST oauth/token` answers with (docs/protocol.md §3). */
 const tokenPayloadSchema = z.object({

@@ -75,6 +75,8 @@ const tokenPayload = (accessToken: string) => ({
 
 export const PREAUTHORIZATION_CODE = 'example-preauthorization-code';
 export const AUTHORIZE_TOKEN = serverJws({ preauthorization_code: PREAUTHORIZATION_CODE });
+export const REFERENCE_CODE = 'example-reference-code';
+export const REFERENCE_TOKEN = serverJws({ reference_code: REFERENCE_CODE });
 export const TOKEN_FROM_CODE = serverJws(tokenPayload(ACCESS_TOKEN));
 export const TOKEN_FROM_REFRESH = serverJws(tokenPayload(REFRESHED_ACCESS_TOKEN));
 
@@ -114,6 +116,16 @@ export const CALL_CLAIMS = {
     state: CONSENT_STATE,
   },
   exchange: { code: AUTHORIZATION_CODE, code_verifier: CODE_VERIFIER, grant_type: 'authorization_code' },
+  /** A token reference with PKCE: renewing the consent behind the stored (expired) access token. */
+  reauthorize: {
+    access_token: ACCESS_TOKEN,
+    code_challenge: CODE_CHALLENGE,
+    code_challenge_method: 'S256',
+    redirect_uri: REDIRECT_URI,
+    state: CONSENT_STATE,
+  },
+  /** A token reference without PKCE: onboarding another service into the consent. */
+  onboard: { access_token: ACCESS_TOKEN, redirect_uri: REDIRECT_URI, state: CONSENT_STATE },
   refresh: { grant_type: 'refresh_token', refresh_token: REFRESH_TOKEN },
   user: { access_token: ACCESS_TOKEN },
 } as const;

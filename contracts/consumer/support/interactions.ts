@@ -27,6 +27,7 @@ import {
   FILE_NAME,
   FILE_UPDATED_DATE,
   FILE_X_METADATA,
+  REFERENCE_TOKEN,
   SERVER_KID,
   SERVER_PUBLIC_KEY_PEM,
   SESSION_EXPIRY,
@@ -107,6 +108,22 @@ export const exchangeCode: Interaction = (pact) =>
     .uponReceiving('a request to exchange an authorization code for tokens')
     .withRequest('POST', `${API_PATH}/oauth/token`, (req) => req.headers(signedHeaders('exchange')))
     .willRespondWith(201, (res) => res.jsonBody({ token: regex(JWS, TOKEN_FROM_CODE) }));
+
+export const reauthorize: Interaction = (pact) =>
+  pact
+    .addInteraction()
+    .given(DIGIME_STATES.refreshTokenExpired)
+    .uponReceiving('a request for a token reference to renew a consent')
+    .withRequest('POST', `${API_PATH}/oauth/token/reference`, (req) => req.headers(signedHeaders('reauthorize')).jsonBody(agentBody))
+    .willRespondWith(201, (res) => res.jsonBody({ token: regex(JWS, REFERENCE_TOKEN), session }));
+
+export const onboard: Interaction = (pact) =>
+  pact
+    .addInteraction()
+    .given(DIGIME_STATES.validAccessToken)
+    .uponReceiving('a request for a token reference to onboard a service')
+    .withRequest('POST', `${API_PATH}/oauth/token/reference`, (req) => req.headers(signedHeaders('onboard')).jsonBody(agentBody))
+    .willRespondWith(201, (res) => res.jsonBody({ token: regex(JWS, REFERENCE_TOKEN), session }));
 
 export const refresh: Interaction = (pact) =>
   pact
@@ -226,6 +243,8 @@ export const ALL_INTERACTIONS = {
   jwks,
   authorize,
   exchangeCode,
+  reauthorize,
+  onboard,
   refresh,
   refreshWithExpiredRefreshToken,
   trigger,

@@ -79,6 +79,7 @@ function headerOf(headers: HeadersInit | undefined, name: string): string | unde
 function callKind(method: string, path: string, claims: Record<string, unknown>): CallKind {
   if (method === 'POST' && path === `${API_PATH}/oauth/authorize`) return 'authorize';
   if (method === 'POST' && path === `${API_PATH}/oauth/token`) return claims.grant_type === 'refresh_token' ? 'refresh' : 'exchange';
+  if (method === 'POST' && path === `${API_PATH}/oauth/token/reference`) return claims.code_challenge === undefined ? 'onboard' : 'reauthorize';
   return 'user';
 }
 

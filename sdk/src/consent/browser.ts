@@ -1,7 +1,10 @@
 import type { BrowserContext, LaunchOptions, Page } from 'playwright-core';
-import { AbortedError, ConsentFailedError } from '../errors.js';
+import { z } from 'zod';
+import { checkOptions, functionField, nonEmptyString, timerMs } from '../arguments.js';
+import { AbortedError, ConsentFailedError, InvalidArgumentError } from '../errors.js';
 import { sameEndpoint } from './auto.js';
 import { parseConsentRedirect } from './redirect.js';
+import { checkConsentRequest } from './request.js';
 import type { ConsentRedirect, ConsentRequest, ParsedConsentHandler } from './types.js';
 
 /** Debian's chromium. */
@@ -38,9 +41,18 @@ export interface BrowserConsentOptions {
 
 /** Clicks the consent page's Approve button (also accepts "Allow" or "Accept"). */
 export const clickApprove: ConsentPageAction = async (page) => {
+  if (!isPage(page)) throw new InvalidArgumentError([{ path: 'page', message: 'must be a playwright Page' }]);
   const name = /approve|allow|accept/i;
   await page.getByRole('button', { name }).or(page.getByRole('link', { name })).first().click();
 };
+
+function isPage(value: unknown): value is Page {
+  try {
+    return typeof (value as Partial<Page> | null)?.getByRole === 'function';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Drives a real browser through the consent page: opens the consent URL in chromium, lets `act`
@@ -48,8 +60,17 @@ export const clickApprove: ConsentPageAction = async (page) => {
  * which is answered in the browser and never reaches the network. playwright-core is imported
  * only when this handler runs, so the SDK does not depend on it otherwise.
  */
-export function createBrowserConsentHandler(options: BrowserConsentOptions = {}): ParsedConsentHandler {
-  return async (request): Promise<ConsentRedirect> => {
+export function createBrowserConsentHandler(options?: BrowserConsentOptions): ParsedConsentHandler {
+  const settings = checkOptions<BrowserConsentOptions>('createBrowserConsentHandler', options, {
+    executablePath: nonEmptyString.optional(),
+    args: z.array(z.string()).optional(),
+    headless: z.boolean().optional(),
+    act: functionField('a function (page, request) => Promise<void>').optional(),
+    timeoutMs: timerMs.optional(),
+    launchOptions: z.record(z.string(), z.unknown()).optional(),
+  }, { optional: true });
+  return async (raw): Promise<ConsentRedirect> => {
+    const request = checkConsentRequest(raw);
     let chromium: typeof import('playwright-core').chromium;
     try {
       ({ chromium } = await import('playwright-core'));
@@ -58,15 +79,15 @@ export function createBrowserConsentHandler(options: BrowserConsentOptions = {})
         cause: error,
       });
     }
-    const timeoutMs = options.timeoutMs ?? 60_000;
+    const timeoutMs = settings.timeoutMs ?? 60_000;
     let browser: Awaited<ReturnType<typeof chromium.launch>>;
     try {
       browser = await chromium.launch({
-        executablePath: options.executablePath ?? DEFAULT_CHROMIUM_PATH,
-        args: [...(options.args ?? DEFAULT_CHROMIUM_ARGS)],
-        headless: options.headless ?? true,
+        executablePath: settings.executablePath ?? DEFAULT_CHROMIUM_PATH,
+        args: [...(settings.args ?? DEFAULT_CHROMIUM_ARGS)],
+        headless: settings.headless ?? true,
         timeout: timeoutMs,
-        ...options.launchOptions,
+        ...settings.launchOptions,
       });
     } catch (error) {
       throw new ConsentFailedError('BrowserUnavailable', `Could not start chromium: ${(error as Error).message}`, {
@@ -78,7 +99,7 @@ export function createBrowserConsentHandler(options: BrowserConsentOptions = {})
       const redirect = captureRedirect(context, request.redirectUri);
       const page = await context.newPage();
       page.setDefaultTimeout(timeoutMs);
-      const act = options.act ?? clickApprove;
+      const act = settings.act ?? clickApprove;
       const driving = (async () => {
         await page.goto(request.url);
         if (!redirect.captured()) await act(page, request);

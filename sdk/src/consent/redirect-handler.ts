@@ -1,5 +1,8 @@
-import { ConsentFailedError } from '../errors.js';
-import { parseConsentRedirect } from './redirect.js';
+import { checkOptions, functionField, timerMs } from '../arguments.js';
+import { AbortedError, ConsentFailedError, DigimeError } from '../errors.js';
+import { callbackParams, parseConsentRedirect } from './redirect.js';
+import type { ConsentCallback } from './redirect.js';
+import { checkConsentRequest } from './request.js';
 import type { ConsentHandler, ConsentRedirect, ConsentRequest } from './types.js';
 
 export interface RedirectConsentHandlerOptions {
@@ -19,26 +22,33 @@ export interface RedirectConsentHandler {
    * Call from the route that serves `redirectUri`, with the URL (or query) it was called with.
    * Resolves the pending consent whose `state` matches; returns false when none does.
    */
-  complete: (redirect: URL | URLSearchParams | string) => boolean;
+  complete: (redirect: ConsentCallback) => boolean;
   /** How many consents are waiting for their redirect. */
   readonly pending: number;
 }
 
 /**
- * For a web app, where digi.me's redirect arrives as a separate HTTP request: the pending
- * `authorizeOngoingAccess` call waits until the app's redirect route hands the URL to
- * `complete()`, matched by `state`.
+ * For a web app that keeps one process between the consent URL and the callback: the pending
+ * `authorizeOngoingAccess` call waits until the app's redirect route hands the callback to
+ * `complete()`, matched by `state`. It only carries the callback across: the client reads it and
+ * exchanges the code exactly as `exchangeCodeForToken` does. When the callback may reach another
+ * instance, or the app may restart in between, use `getAuthorizeUrl` and `exchangeCodeForToken`.
  *
  *   const consent = createRedirectConsentHandler({ open: ({ url }) => { pendingUrls.push(url); } });
  *   const client = createDigimeClient({ ..., consentHandler: consent.handler });
  *   app.get('/callback', (req, res) => { consent.complete(new URL(req.url, base)); res.send('Thanks'); });
  */
 export function createRedirectConsentHandler(options: RedirectConsentHandlerOptions): RedirectConsentHandler {
-  const waiting = new Map<string, { resolve: (redirect: ConsentRedirect) => void; reject: (error: unknown) => void }>();
-  const timeoutMs = options.timeoutMs ?? 10 * 60 * 1000;
+  const { open, timeoutMs = 10 * 60 * 1000 } = checkOptions<RedirectConsentHandlerOptions>('createRedirectConsentHandler', options, {
+    open: functionField('a function (request) => void'),
+    timeoutMs: timerMs.optional(),
+  });
+  const waiting = new Map<string, (callback: URLSearchParams) => void>();
 
-  const handler: ConsentHandler = (request) =>
-    new Promise<ConsentRedirect>((resolve, reject) => {
+  const handler: ConsentHandler = async (raw) => {
+    const request = checkConsentRequest(raw);
+    if (request.signal?.aborted) throw new AbortedError({ cause: request.signal.reason });
+    return new Promise<ConsentRedirect>((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);
         waiting.delete(request.state);
@@ -46,54 +56,46 @@ export function createRedirectConsentHandler(options: RedirectConsentHandlerOpti
       };
       const onAbort = () => {
         finish();
-        reject(request.signal?.reason);
+        reject(new AbortedError({ cause: request.signal?.reason }));
       };
       const timer = setTimeout(() => {
         finish();
         reject(new ConsentFailedError('Timeout', `No consent redirect within ${timeoutMs} ms`));
       }, timeoutMs);
-      waiting.set(request.state, {
-        resolve: (redirect) => {
-          finish();
-          resolve(redirect);
-        },
-        reject: (error) => {
-          finish();
+      waiting.set(request.state, (callback) => {
+        finish();
+        try {
+          resolve(parseConsentRedirect(callback));
+        } catch (error) {
           reject(error);
-        },
+        }
       });
       request.signal?.addEventListener('abort', onAbort, { once: true });
       Promise.resolve()
-        .then(() => options.open(request))
+        .then(() => open(request))
         .catch((error: unknown) => {
           finish();
-          reject(error);
+          reject(
+            error instanceof DigimeError
+              ? error
+              : new ConsentFailedError('HandlerFailed', 'The redirect handler\'s open() failed', { cause: error }),
+          );
         });
     });
+  };
 
   return {
     handler,
     complete(redirect) {
-      const params = searchParamsOf(redirect);
+      const params = callbackParams(redirect, 'redirect');
       const state = params.get('state');
       const waiter = state === null ? undefined : waiting.get(state);
       if (!waiter) return false;
-      try {
-        waiter.resolve(parseConsentRedirect(params));
-      } catch (error) {
-        waiter.reject(error);
-      }
+      waiter(params);
       return true;
     },
     get pending() {
       return waiting.size;
     },
   };
-}
-
-function searchParamsOf(redirect: URL | URLSearchParams | string): URLSearchParams {
-  if (redirect instanceof URLSearchParams) return redirect;
-  if (redirect instanceof URL) return redirect.searchParams;
-  if (URL.canParse(redirect)) return new URL(redirect).searchParams;
-  return new URLSearchParams(redirect.includes('?') ? redirect.slice(redirect.indexOf('?') + 1) : redirect);
 }

@@ -7,8 +7,10 @@
  * - `createAutoConsentHandler()` completes consent without a person, using the mock's
  *   `autoConsent` query parameter (tests, CI);
  * - `createBrowserConsentHandler()` drives a real (headless) Chromium page;
- * - `createRedirectConsentHandler()` fits a web app: it hands the URL to your code (which
- *   redirects the user's browser) and resolves when your redirect route calls `complete(url)`.
+ * - `createRedirectConsentHandler()` fits a web app kept in one process: it hands the URL to your
+ *   code (which redirects the user's browser) and resolves when your redirect route calls
+ *   `complete(url)`. Across instances or restarts, use the client's `getAuthorizeUrl` and
+ *   `exchangeCodeForToken` instead, with no handler.
  *
  * Writing your own: return the redirect's query parameters (or the whole redirect URL) once the
  * person's browser has been sent to `redirectUri`. Throw to abort; the SDK passes the error on.

@@ -72,9 +72,12 @@ export class FakeDigime {
   readonly #now: () => number;
   readonly #appPublicKey: KeyObject;
   readonly #nonces = new Set<string>();
-  readonly #preauth = new Map<string, { challenge: string; state: string; used: boolean }>();
+  /** Preauthorization codes (consent) and reference codes (onboarding), by code. */
+  readonly #preauth = new Map<string, { challenge: string; state: string; used: boolean; page: 'authorize' | 'user-reauth' | 'onboard' }>();
   readonly #codes = new Map<string, { challenge: string; used: boolean }>();
   readonly #access = new Map<string, number>();
+  /** Every access token ever issued (revoking clears `#access`, not this). */
+  readonly #issuedAccess = new Set<string>();
   readonly #refresh = new Map<string, number>();
   readonly #sessions = new Map<string, { polls: number }>();
   readonly #overrides: Override[] = [];
@@ -185,7 +188,7 @@ export class FakeDigime {
       if (response) return response;
     }
 
-    if (isOnboard) return this.#consentPage(url);
+    if (isOnboard) return this.#consentPage(url, path);
     if (request.method === 'GET' && path === 'jwks/oauth') return json(200, this.jwks());
 
     const claims = record.claims;
@@ -197,15 +200,27 @@ export class FakeDigime {
 
     if (request.method === 'POST' && path === 'oauth/authorize') {
       const code = token();
-      this.#preauth.set(code, { challenge: String(claims.code_challenge), state: String(claims.state), used: false });
+      this.#preauth.set(code, { challenge: String(claims.code_challenge), state: String(claims.state), used: false, page: 'authorize' });
       return json(201, { token: await this.sign({ preauthorization_code: code }), session: { key: token(), expiry: this.#now() + 3600_000 } });
     }
     if (request.method === 'POST' && path === 'oauth/token') return this.#token(claims);
+    if (request.method === 'POST' && path === 'oauth/token/reference' && claims.code_challenge !== undefined) {
+      // Renewing a consent: the access token only names it, expired or not.
+      if (!this.#issuedAccess.has(String(claims.access_token))) return digimeError(401, 'InvalidToken', 'The token (access_token) is invalid');
+      const code = token();
+      this.#preauth.set(code, { challenge: String(claims.code_challenge), state: String(claims.state), used: false, page: 'user-reauth' });
+      return json(201, { token: await this.sign({ reference_code: code }), session: { key: token(), expiry: this.#now() + 3600_000 } });
+    }
 
     const accessToken = String(claims.access_token);
     const accessExpiry = this.#access.get(accessToken);
     if (accessExpiry === undefined || accessExpiry * 1000 <= this.#now()) {
       return digimeError(401, 'InvalidToken', 'The token (access_token) is invalid');
+    }
+    if (request.method === 'POST' && path === 'oauth/token/reference') {
+      const code = token();
+      this.#preauth.set(code, { challenge: '', state: String(claims.state), used: false, page: 'onboard' });
+      return json(201, { token: await this.sign({ reference_code: code }), session: { key: token(), expiry: this.#now() + 3600_000 } });
     }
     if (request.method === 'POST' && path === 'permission-access/trigger') {
       const key = token();
@@ -242,10 +257,12 @@ export class FakeDigime {
     return digimeError(404, 'NotFound', `No route ${request.method} ${path}`);
   }
 
-  #consentPage(url: URL): Response {
+  #consentPage(url: URL, page: string): Response {
     const code = url.searchParams.get('code') ?? '';
     const preauth = this.#preauth.get(code);
-    if (!preauth || preauth.used) return new Response('<p>Unknown code</p>', { status: 400, headers: { 'content-type': 'text/html' } });
+    if (!preauth || preauth.used || preauth.page !== page) {
+      return new Response('<p>Unknown code</p>', { status: 400, headers: { 'content-type': 'text/html' } });
+    }
     preauth.used = true;
     const target = new URL(this.redirectUri);
     target.searchParams.set('state', preauth.state);
@@ -253,6 +270,9 @@ export class FakeDigime {
       target.searchParams.set('success', 'false');
       target.searchParams.set('errorCode', 'ConsentDenied');
       target.searchParams.set('errorMessage', 'The user denied consent');
+    } else if (preauth.page === 'onboard') {
+      target.searchParams.set('success', 'true');
+      target.searchParams.set('accountReference', 'ref-2');
     } else {
       const authCode = token();
       this.#codes.set(authCode, { challenge: preauth.challenge, used: false });
@@ -286,6 +306,7 @@ export class FakeDigime {
     const access = token();
     const accessExpiry = Math.floor(this.#now() / 1000) + this.accessTtlSeconds;
     this.#access.set(access, accessExpiry);
+    this.#issuedAccess.add(access);
     this.#refresh.set(refreshValue, Math.floor(refreshExpiry));
     const payload = {
       access_token: { value: access, expires_on: accessExpiry },
