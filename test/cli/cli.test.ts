@@ -1,46 +1,18 @@
 /** The command a newcomer runs: it starts, says where it listens, and keeps its key across restarts. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../mock-server/core/index.js';
+import { root, startCommand, stopAll } from '../support/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) p.kill('SIGTERM');
-});
+afterEach(stopAll);
 
-function start(
-  args: string[],
-  env: Record<string, string> = {},
-  entry = ['--import', 'tsx', 'mock-server/cli.ts'],
-): Promise<{ url: string; output: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [...entry, ...args], {
-    cwd: root,
-    env: { ...process.env, DIGIME_MOCK_LOG_LEVEL: 'silent', ...env },
-  });
-  running.push(proc);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no start in time: ${output}`)), 15_000);
-    proc.stdout!.on('data', (d) => {
-      output += d;
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m && output.includes('Make the access token expire')) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, output, proc });
-      }
-    });
-    proc.stderr!.on('data', (d) => (output += d));
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`exited ${code}: ${output}`), { code, output }));
-    });
-  });
-}
+const start = async (...args: Parameters<typeof startCommand>) => {
+  const started = await startCommand(...args);
+  return { ...started, output: started.output() };
+};
 
 describe('digime-mock command', () => {
   it('npm start: the built bundle starts and serves', async () => {
