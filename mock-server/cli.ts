@@ -4,8 +4,8 @@
  * defaults, `--config <file.json>`, environment variables, flags. The settings, their flags and
  * variables are declared in core/settings.ts; `--help` lists them from there.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ConfigError,
@@ -18,8 +18,51 @@ import {
   parseConfig,
   resolvePaths,
   SETTINGS,
+  type MockConfig,
 } from './core/index.js';
 import { startMockServer } from './server.js';
+import { loadStateFile, StateWriter, type StateLoad } from './state-file.js';
+import { loadOrCreateCertificateAuthority } from './tls.js';
+
+/** How long requests in flight may finish after SIGTERM or SIGINT. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * The command keeps its files in the data folder: the signing key unless `keyFile` names one, and
+ * the HTTPS certificate authority. The folder must be writable before anything starts.
+ */
+function withDataDir(config: MockConfig): MockConfig {
+  if (config.keyFile && !config.https) return config;
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    accessSync(config.dataDir, constants.W_OK);
+  } catch (err) {
+    throw new ConfigError(`dataDir: ${config.dataDir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return { ...config, keyFile: config.keyFile ?? join(config.dataDir, 'signing-key.pem') };
+}
+
+/**
+ * Where the command keeps its state, unless `persist` is off: `stateFile`, else beside the signing
+ * key (`<dataDir>/state.json` by default), since the tokens in it belong with that key.
+ */
+function stateFileOf(config: MockConfig): string | undefined {
+  if (!config.persist) return undefined;
+  return config.stateFile ?? join(dirname(config.keyFile ?? join(config.dataDir, 'signing-key.pem')), 'state.json');
+}
+
+function trustLines(caFile: string): string[] {
+  return [
+    `HTTPS: the certificate is signed by a local certificate authority (TEST ONLY): ${caFile}`,
+    'Trust it where your app runs:',
+    `  iOS Simulator:     xcrun simctl keychain booted add-root-cert ${caFile}`,
+    `  Android emulator:  adb push ${caFile} /sdcard/Download/digime-mock-ca.pem, then Settings > Security >`,
+    '                     Encryption & credentials > Install a certificate > CA certificate (debug builds',
+    '                     must trust user CAs in network_security_config)',
+    `  Node:              NODE_EXTRA_CA_CERTS=${caFile} node your-app.js`,
+    '',
+  ];
+}
 
 function help(): string {
   const lines = ['  --config <file.json>', '      configuration file (see README, "Configuration")'];
@@ -45,6 +88,8 @@ function readFlags(argv: string[]) {
     args: argv,
     options: { ...flagOptions(), config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
+    // `--no-persist` (and `--no-<flag>` for every switch).
+    allowNegative: true,
   });
   const { config, help, ...settings } = values;
   return { flags: configFromFlags(settings), configFile: config as string | undefined, help: help === true };
@@ -69,31 +114,78 @@ async function main(): Promise<void> {
     return;
   }
   const envConfig = configFromEnv(process.env);
-  const config = parseConfig(mergeConfig(fileConfig(configFile), envConfig, flags));
-  const running = await startMockServer(config);
+  const config = withDataDir(parseConfig(mergeConfig(fileConfig(configFile), envConfig, flags)));
+  const certificateAuthority = config.https ? loadOrCreateCertificateAuthority(config.dataDir) : undefined;
+  const stateFile = stateFileOf(config);
+  let loaded: StateLoad | undefined;
+  const running = await startMockServer(config, {
+    certificateAuthority,
+    prepare: (authority) => {
+      if (stateFile) loaded = loadStateFile(stateFile, authority, (line) => process.stderr.write(`${line}\n`));
+    },
+  });
+  const writer = stateFile
+    ? new StateWriter(stateFile, running.authority, (err) => process.stderr.write(`digime-mock: warning: cannot write ${stateFile}: ${err.message}\n`)).start()
+    : undefined;
   const { kid, apps, users } = running.authority.overview();
+  const example = apps[0];
   const lines = [
     `digi.me mock server listening on ${running.url} (started in ${performance.now().toFixed(0)} ms)`,
     `  API base (baseUrl):      ${running.baseUrl}`,
     `  consent (onboardUrl):    ${running.onboardUrl}`,
+    `  storage (cloudBaseUrl):  ${running.cloudBaseUrl}`,
     `  JWKS:                    ${running.baseUrl}jwks/oauth  (kid ${kid})`,
-    `  admin:                   ${running.url}/__admin/clock, /__admin/apps, /__admin/health`,
+    `  admin:                   ${running.url}/__admin/clock, /__admin/reset, /__admin/health (all: /__admin/openapi.json)`,
+    `  state:                   ${stateFile ? `${stateFile} (${loaded?.outcome === 'restored' ? 'restored' : 'new'}; --no-persist keeps it in memory)` : 'in memory only'}`,
     `  consent mode:            ${config.consent}   access token ttl ${config.ttl.accessToken}s, refresh token ttl ${config.ttl.refreshToken}s`,
     `  app contracts:           ${apps.map((a) => `${a.appId} / ${a.contractId}`).join(', ') || '(none)'}`,
     `  users:                   ${users.map((u) => u.id).join(', ') || '(none)'}`,
     '',
-    'Point the digi.me Node SDK at it:',
-    `  init({ applicationId: "demo-app", baseUrl: "${running.baseUrl}", onboardUrl: "${running.onboardUrl}" })`,
+    ...(example
+      ? [
+          'Point the digi.me Node SDK at it:',
+          `  init({ applicationId: "${example.appId}", baseUrl: "${running.baseUrl}", onboardUrl: "${running.onboardUrl}" })`,
+        ]
+      : ['No app contract is registered: add one to the fixtures, or POST it to /__admin/apps.']),
     'Make the access token expire:',
-    `  curl -X POST ${running.url}/__admin/clock -H 'content-type: application/json' -d '{"advance": ${config.ttl.accessToken}}'`,
+    `  curl${config.https ? ` --cacert ${certificateAuthority?.certFile}` : ''} -X POST ${running.url}/__admin/clock -H 'content-type: application/json' -d '{"advance": ${config.ttl.accessToken}}'`,
     '',
+    ...(certificateAuthority?.certFile ? trustLines(certificateAuthority.certFile) : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  const stop = () => {
-    running.close().finally(() => process.exit(0));
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(
+      () => {
+        writer?.stop();
+        process.stdout.write(`digime-mock: stopped on ${why}\n`);
+        process.exit(0);
+      },
+      (err: unknown) => {
+        writer?.stop();
+        process.stderr.write(`digime-mock: stopped on ${why}, with an error closing the server: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  stopWithNpm(() => stop('the end of the npm process that started it'));
+}
+
+/**
+ * Under npm (`npm start`, `npx digime-mock`) the server runs below npm and a shell; when npm is
+ * stopped, the shell may die without passing the signal on, which would leave the server holding
+ * the port with nobody to stop it. So under npm, the server stops when its parent goes.
+ */
+function stopWithNpm(stop: () => void): void {
+  if (!process.env.npm_command) return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 250).unref();
 }
 
 main().catch((err: unknown) => {

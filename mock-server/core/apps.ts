@@ -18,6 +18,9 @@ export interface AppView {
   publicKeyPem: string;
   redirectUris?: string[];
   ttl?: { accessToken?: number; refreshToken?: number };
+  accessType?: 'r' | 'w';
+  rawData?: boolean;
+  details?: AppContractConfig['details'];
 }
 
 export const appView = ({ publicKey: _key, ...view }: AppContract): AppView => view;
@@ -44,6 +47,9 @@ export function registerApp(ctx: CoreContext, input: AppContractConfig): AppCont
     publicKey,
     redirectUris: input.redirectUris,
     ttl: input.ttl,
+    accessType: input.accessType,
+    rawData: input.rawData,
+    details: input.details,
   };
   ctx.store.apps.set(app.clientId, app);
   return app;

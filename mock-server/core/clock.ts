@@ -104,20 +104,22 @@ export interface ClockChange {
 }
 
 /**
- * Moves a mock clock, in this order: reset, set, advance, freeze. A change that would leave the
+ * Moves a mock clock, in this order: reset, freeze, set, advance, unfreeze. A change that would leave the
  * range of dates is refused as a whole: the clock stays where it was and ClockRangeError is thrown.
  */
 export function changeClock(clock: MockClock, change: ClockChange): ClockState {
   const before = clock.state();
   try {
     if (change.reset) clock.reset();
+    // Frozen before it moves, so that a frozen clock shows exactly the time it was set to.
+    if (change.freeze === true) clock.freeze(true);
     if (change.set !== undefined) clock.set(Date.parse(change.set));
     if (change.advance !== undefined) clock.advance(change.advance);
   } catch (err) {
-    clock.set(before.nowMs);
     clock.freeze(before.frozen);
+    clock.set(before.nowMs);
     throw err;
   }
-  if (change.freeze !== undefined) clock.freeze(change.freeze);
+  if (change.freeze === false) clock.freeze(false);
   return clock.state();
 }

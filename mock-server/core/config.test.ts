@@ -54,6 +54,7 @@ describe('configuration', () => {
 function sample(s: Setting): [string, unknown] {
   if (s.type === 'number') return ['7', 7];
   if (s.type === 'boolean') return ['true', true];
+  if (s.type === 'list') return ['http://a.example, http://b.example', ['http://a.example', 'http://b.example']];
   const text = s.values?.at(-1) ?? 'http://example.test';
   return [text, text];
 }
@@ -104,7 +105,7 @@ describe('declared settings', () => {
   it('refuses unknown keys of a config file, naming them', () => {
     expect(() => parseConfig({ colour: 'red' })).toThrow(/Unrecognized key: "colour"/);
     expect(() => parseConfig({ ttl: { accesToken: 5 } })).toThrow(/ttl: Unrecognized key: "accesToken"/);
-    expect(() => parseConfig({ admin: { allowRemote: true, token: 'x' } })).toThrow(/admin: Unrecognized key: "token"/);
+    expect(() => parseConfig({ admin: { allowRemote: true, password: 'x' } })).toThrow(/admin: Unrecognized key: "password"/);
     expect(() => parseConfig({ sync: { pending: 1 } })).toThrow(/sync: Unrecognized key: "pending"/);
     expect(() => parseConfig({ scenarios: { partial: [] } })).toThrow(/scenarios: Unrecognized key: "partial"/);
     const app = { appId: 'a', contractId: 'c', publicKey: '-----BEGIN PUBLIC KEY-----' };

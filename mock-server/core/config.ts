@@ -28,8 +28,8 @@ export interface Setting extends SettingMeta {
   key: string;
   keys: string[];
   schema: z.ZodType;
-  /** How a flag's or variable's text becomes its value (`json`: only a config file can set it). */
-  type: 'number' | 'boolean' | 'string' | 'json';
+  /** How a flag's or variable's text becomes its value (`list`: comma-separated; `json`: only a config file can set it). */
+  type: 'number' | 'boolean' | 'string' | 'list' | 'json';
   /** The allowed values of an enum. */
   values?: readonly string[];
 }
@@ -51,6 +51,7 @@ function collect(schema: z.ZodType, keys: string[]): Setting[] {
     inner instanceof z.ZodNumber ? 'number'
     : inner instanceof z.ZodBoolean ? 'boolean'
     : inner instanceof z.ZodString || inner instanceof z.ZodEnum ? 'string'
+    : inner instanceof z.ZodArray && unwrap(inner.element as z.ZodType) instanceof z.ZodString ? 'list'
     : 'json';
   if (type === 'json' && (meta.flag || meta.env)) throw new Error(`core/settings.ts: ${key} cannot be read from a flag or variable`);
   const values = inner instanceof z.ZodEnum ? (inner.options as string[]) : undefined;
@@ -115,6 +116,7 @@ function fromText(s: Setting, raw: string, name: string): unknown {
     if (!b.success) throw new ConfigError(`${name} must be true or false, got "${raw}"`);
     return b.data;
   }
+  if (s.type === 'list') return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
   return raw;
 }
 

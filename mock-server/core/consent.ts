@@ -4,14 +4,18 @@
  * exchanges, with PKCE S256, for tokens.
  */
 import { createHash } from 'node:crypto';
+import { libraryAccounts } from './accounts.js';
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
 import type { Account, User } from './model.js';
 import { accountInScope, resolveScope } from './data/session-scope.js';
 import { randomId } from './ids.js';
 import type { VerifiedRequest } from './request-jwt.js';
+import { resolveReference } from './references.js';
 import { parseSessionOptions, type SessionOptions } from './session-options.js';
+import { findSampleDataSet, sampleAccount } from './sample-data.js';
 import { createSession, sessionView } from './sessions.js';
+import { claimStorage } from './storage.js';
 import type { AppContract, Consent, PreauthorizationCode } from './store.js';
 import { consentNamedBy, issueTokens, requireAccessToken, revokeFamily } from './tokens.js';
 
@@ -33,7 +37,7 @@ function requiredString(claims: Record<string, unknown>, name: string): string {
   return v;
 }
 
-function checkRedirectUri(app: AppContract, uri: string): string {
+export function checkRedirectUri(app: AppContract, uri: string): string {
   // Any absolute URL will do (mobile apps redirect to custom schemes), unless the contract lists some.
   if (!URL.canParse(uri)) throw errors.invalidRedirectUri(uri);
   if (app.redirectUris && !app.redirectUris.includes(uri)) throw errors.invalidRedirectUri(uri);
@@ -77,15 +81,24 @@ export async function authorize(ctx: CoreContext, { app, claims }: VerifiedReque
   return { preauthorization_code: code.code, session: sessionView(session) };
 }
 
-/** `POST oauth/token/reference` → `{reference_code, session}` for the user-reauth and onboard pages. */
-export async function tokenReference(ctx: CoreContext, { app, claims }: VerifiedRequest) {
-  const { consent } = requireAccessToken(ctx, app, claims.access_token);
-  const redirectUri = checkRedirectUri(app, requiredString(claims, 'redirect_uri'));
+/**
+ * `POST oauth/token/reference` → `{reference_code, session}` for the user-reauth and onboard pages.
+ * `actions.pull` scopes the session, as at authorize (the consent's own scope still applies).
+ */
+export async function tokenReference(ctx: CoreContext, { app, claims }: VerifiedRequest, body?: unknown) {
   const challenge = optionalString(claims, 'code_challenge');
+  // Re-authorisation (a PKCE challenge) only names the consent, as at authorize: clients send the
+  // stored token, whose access token has expired by then. Onboarding needs a live one.
+  const consent =
+    challenge !== undefined ? consentNamedBy(ctx, app, claims.access_token) : requireAccessToken(ctx, app, claims.access_token).consent;
+  const redirectUri = checkRedirectUri(app, requiredString(claims, 'redirect_uri'));
   if (challenge !== undefined && !PKCE_CHALLENGE.test(challenge)) {
     throw errors.validation('code_challenge must be 43 base64url characters');
   }
-  const session = createSession(ctx, app.clientId, consent.consentId, consent.sessionOptions);
+  const actions = body && typeof body === 'object' ? (body as Record<string, unknown>).actions : undefined;
+  const pull = actions && typeof actions === 'object' ? (actions as Record<string, unknown>).pull : undefined;
+  const sessionOptions = pull === undefined || pull === null ? undefined : parseSessionOptions(pull, 'actions.pull');
+  const session = createSession(ctx, app.clientId, consent.consentId, sessionOptions ?? consent.sessionOptions);
   const code: PreauthorizationCode = {
     code: randomId(24),
     kind: 'user-reauth',
@@ -93,6 +106,7 @@ export async function tokenReference(ctx: CoreContext, { app, claims }: Verified
     redirectUri,
     state: optionalString(claims, 'state'),
     codeChallenge: challenge,
+    sessionOptions,
     consentId: consent.consentId,
     sessionKey: session.key,
     expiresAt: ctx.clock.now() + ctx.config.ttl.referenceCode * 1000,
@@ -107,6 +121,15 @@ export class ConsentPageError extends Error {
     super(message);
     this.name = 'ConsentPageError';
   }
+}
+
+/** The sample data set a page names for its service, if any; an unknown one stops the page. */
+export function sampleDataChoice(ctx: CoreContext, service: string | undefined, sampleDataSet: string | undefined) {
+  if (sampleDataSet === undefined) return undefined;
+  if (service === undefined) throw new ConsentPageError('Sample data needs the service (source) to onboard.');
+  const choice = findSampleDataSet(ctx, service, sampleDataSet);
+  if (!choice) throw new ConsentPageError(`There is no sample data set "${sampleDataSet}" for source ${service}.`);
+  return choice;
 }
 
 export type ConsentPage = 'authorize' | 'user-reauth' | 'onboard';
@@ -139,10 +162,10 @@ export function consentRequest(ctx: CoreContext, rawCode: unknown, page: Consent
 /** The user's accounts a consent covers: those the requested scope reaches (all, without a scope). */
 function accountsInScope(ctx: CoreContext, user: User, options: SessionOptions | undefined): Account[] {
   const scope = resolveScope(options?.scope, ctx.clock.now());
-  return user.accounts.filter((a) => accountInScope(scope, a));
+  return libraryAccounts(ctx, user).filter((a) => accountInScope(scope, a));
 }
 
-function redirect(base: string, params: Record<string, string | undefined>): string {
+export function redirect(base: string, params: Record<string, string | undefined>): string {
   const url = new URL(base);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   return url.toString();
@@ -152,8 +175,14 @@ function redirect(base: string, params: Record<string, string | undefined>): str
  * Whether a consent page decides at once, without showing itself: the request's `autoConsent`
  * (a mock extension) wins, then the server's consent mode.
  */
-export function automaticDecision(ctx: CoreContext, autoConsent: string | null | undefined): 'accept' | 'deny' | undefined {
+export function automaticDecision(
+  ctx: CoreContext,
+  autoConsent: string | null | undefined,
+  sampleDataAutoOnboard = false,
+): 'accept' | 'deny' | undefined {
   if (autoConsent === 'accept' || autoConsent === 'deny') return autoConsent;
+  // The consent client's own shortcut for sample data (docs/protocol.md §9.4).
+  if (sampleDataAutoOnboard) return 'accept';
   return ctx.config.consent === 'page' ? undefined : ctx.config.consent;
 }
 
@@ -161,16 +190,36 @@ export interface ConsentDecision {
   decision: 'accept' | 'deny';
   /** Fixture user who consents; the default user when absent. */
   userId?: string;
-  /** Onboard: the service (type id) being added. */
+  /** Onboard: the service (type id) being added; with sample data, the source (id) the sample account is of. */
   service?: string;
+  /** Authorize and onboard: onboard a sample account with this data set instead of a live account (docs/protocol.md §9.4). */
+  sampleDataSet?: string;
+  /** `false`: the session handed out with the code leaves the accounts this consent adds out. */
+  triggerQuery?: boolean;
+  /** Authorize: a `cloudId` reference; on approval its storage becomes the user's (docs/protocol.md §9.6). */
+  storageRef?: string;
+}
+
+/** The storage a page's `storageRef` names: a live `cloudId` reference of the app; any other stops the page. */
+export function storageChoice(ctx: CoreContext, { app, page }: Pick<ConsentRequest, 'app' | 'page'>, storageRef: string | undefined) {
+  if (storageRef === undefined || page !== 'authorize') return undefined;
+  const storageId = resolveReference(ctx, app.clientId, storageRef, 'cloudId');
+  if (storageId === undefined) throw new ConsentPageError('This storage link is not valid.');
+  return storageId;
 }
 
 /** Spends the code and returns where the browser goes next (the app's redirect URI). */
-export function decideConsent(ctx: CoreContext, request: ConsentRequest, { decision, userId, service }: ConsentDecision) {
+export function decideConsent(
+  ctx: CoreContext,
+  request: ConsentRequest,
+  { decision, userId, service, sampleDataSet, triggerQuery, storageRef }: ConsentDecision,
+) {
   const { code, app, page } = request;
   const now = ctx.clock.now();
   const user = request.boundUser ?? ctx.users.get(userId ?? ctx.config.defaultUser);
   if (decision === 'accept' && !user) throw new ConsentPageError(`There is no user "${userId ?? ctx.config.defaultUser}".`);
+  const sample = page === 'authorize' || page === 'onboard' ? sampleDataChoice(ctx, service, sampleDataSet) : undefined;
+  const storageId = storageChoice(ctx, request, storageRef);
   code.usedAt = now;
 
   if (decision === 'deny') {
@@ -188,21 +237,30 @@ export function decideConsent(ctx: CoreContext, request: ConsentRequest, { decis
         consentId: randomId(16),
         clientId: app.clientId,
         userId: user!.id,
-        accountReferences: accountsInScope(ctx, user!, code.sessionOptions).map((a) => a.reference),
+        // Sample data stands in for the live accounts: the consent covers the sample account alone.
+        accountReferences: sample ? [] : accountsInScope(ctx, user!, code.sessionOptions).map((a) => a.reference),
         sessionOptions: code.sessionOptions,
         createdAt: now,
       };
+  const before = code.consentId ? [...consent.accountReferences] : [];
   ctx.store.consents.set(consent.consentId, consent);
   const session = code.sessionKey ? ctx.store.sessions.get(code.sessionKey) : undefined;
   if (session) session.consentId = consent.consentId;
+  if (storageId !== undefined) claimStorage(ctx, storageId, consent.userId);
 
-  let accountReference = consent.accountReferences[0];
-  if (page === 'onboard' && service !== undefined) {
-    const match = user!.accounts.find((a) => String(a.serviceTypeId) === service);
+  const sampled = sample && sampleAccount(ctx, user!.id, sample);
+  if (sampled && !consent.accountReferences.includes(sampled.reference)) consent.accountReferences.push(sampled.reference);
+  let accountReference = sampled ? sampled.reference : consent.accountReferences[0];
+  if (page === 'onboard' && service !== undefined && !sample) {
+    const match = libraryAccounts(ctx, user!).find((a) => String(a.serviceTypeId) === service);
     if (match) {
       if (!consent.accountReferences.includes(match.reference)) consent.accountReferences.push(match.reference);
       accountReference = match.reference;
     }
+  }
+
+  if (triggerQuery === false && session) {
+    session.excludedAccounts = consent.accountReferences.filter((r) => !before.includes(r));
   }
 
   let authorizationCode: string | undefined;

@@ -19,6 +19,12 @@ export const ERROR_STATUS = {
   MethodNotAllowed: 405,
   PayloadTooLarge: 413,
   Forbidden: 403,
+  /** The admin API's token is missing or wrong (docs/protocol.md §8.10). */
+  Unauthorized: 401,
+  /** An admin call's body is not JSON (§8.10). */
+  UnsupportedMediaType: 415,
+  /** An answer a fault of the control plane asked for (§8.10). */
+  TooManyRequests: 429,
   ServerError: 500,
   ServiceUnavailable: 503,
 } as const;

@@ -2,11 +2,17 @@
  * Fixtures on disk: app contracts (`apps/*.json` + PEM) and users (`users/<id>/user.json`).
  * Validated at start; errors name the file and the field.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppContractConfigSchema, ConfigError, type AppContractConfig } from './config.js';
 import { UserSchema, type User } from './model.js';
 import { formatIssues } from './validation.js';
+
+/** The fixtures folder must exist: a mistyped path would otherwise start a mock with no apps or users. */
+export function checkFixturesDir(fixturesDir: string): void {
+  if (!existsSync(fixturesDir)) throw new ConfigError(`fixturesDir: ${fixturesDir} does not exist`);
+  if (!statSync(fixturesDir).isDirectory()) throw new ConfigError(`fixturesDir: ${fixturesDir} is not a folder`);
+}
 
 /** A fixture file's JSON; a file that is not JSON is a ConfigError naming it. */
 export function readFixtureJson(file: string): unknown {

@@ -5,9 +5,10 @@
  * callback), so the event loop keeps serving while RSA does its work.
  */
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { ConfigError } from './config.js';
 
 export interface ServerJwk extends JWK {
   kid: string;
@@ -21,6 +22,11 @@ export interface ServerJwk extends JWK {
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 
+/** A key that cannot sign for the mock (not RSA, or too short). */
+export class SigningKeyError extends Error {
+  override name = 'SigningKeyError';
+}
+
 export class SigningKey {
   private constructor(
     readonly privateKey: KeyObject,
@@ -31,9 +37,9 @@ export class SigningKey {
 
   static async fromPem(pem: string): Promise<SigningKey> {
     const privateKey = createPrivateKey(pem);
-    if (privateKey.asymmetricKeyType !== 'rsa') throw new Error('The signing key must be an RSA key');
+    if (privateKey.asymmetricKeyType !== 'rsa') throw new SigningKeyError('holds a key that is not RSA');
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < 2048) throw new Error(`The signing key must have at least 2048 bits, it has ${bits}`);
+    if (bits < 2048) throw new SigningKeyError(`holds an RSA key of ${bits} bits; it needs at least 2048`);
     const publicKey = createPublicKey(privateKey);
     const exported = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
     const kid = await calculateJwkThumbprint({ kty: 'RSA', n: exported.n, e: exported.e }, 'sha256');
@@ -49,6 +55,11 @@ export class SigningKey {
     });
   }
 
+  /** A new key that lives in memory only (the in-process mock, and the command without a key file). */
+  static generate(): Promise<SigningKey> {
+    return SigningKey.fromPem(SigningKey.generatePem());
+  }
+
   static generatePem(modulusLength = 2048): string {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength });
     return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -60,20 +71,38 @@ export class SigningKey {
    * the one complete key.
    */
   static async loadOrCreate(file: string): Promise<SigningKey> {
+    const fail = (why: string) => new ConfigError(`keyFile: ${file} ${why}`);
     if (!existsSync(file)) {
-      mkdirSync(dirname(file), { recursive: true });
-      const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      writeFileSync(aside, SigningKey.generatePem(), { mode: 0o600 });
-      chmodSync(aside, 0o600);
       try {
-        linkSync(aside, file);
+        mkdirSync(dirname(file), { recursive: true });
+        const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+        writeFileSync(aside, SigningKey.generatePem(), { mode: 0o600 });
+        chmodSync(aside, 0o600);
+        try {
+          linkSync(aside, file);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        } finally {
+          unlinkSync(aside);
+        }
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      } finally {
-        unlinkSync(aside);
+        throw fail(`cannot be created: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
-    return SigningKey.fromPem(readFileSync(file, 'utf8'));
+    if (statSync(file).isDirectory()) throw fail('is a folder, not a PEM file');
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw fail(`cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (pem.trim() === '') throw fail('is empty');
+    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) throw fail('holds no PEM private key');
+    try {
+      return await SigningKey.fromPem(pem);
+    } catch (err) {
+      throw fail(err instanceof SigningKeyError ? err.message : 'holds a PEM private key that cannot be read');
+    }
   }
 
   /** A compact JWS, PS512, header `{alg, typ, kid, jku?}`. No exp/nbf: lifetimes live in the payload. */

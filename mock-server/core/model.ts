@@ -54,6 +54,12 @@ export const ScenariosSchema = z
      * state ends `partial`.
      */
     partialAccounts: z.array(PartialAccountSchema).default([]),
+    /**
+     * Accounts (reference or id) whose authorisation at the source has lapsed: listed with
+     * `accessTokenStatus.authorized: false`, and their sync ends `partial` with the error a source
+     * asks for re-authorisation with.
+     */
+    reauthAccounts: z.array(z.string().min(1)).optional(),
   })
   .strict();
 export type Scenarios = z.infer<typeof ScenariosSchema>;

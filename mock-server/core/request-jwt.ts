@@ -73,7 +73,7 @@ export async function verifyRequestJwt(jwt: string | undefined, rules: RequestJw
  * RSASSA-PSS with SHA-512 over `header.payload` (RFC 7518 §3.5). An RSA verification costs tens of
  * microseconds, so it runs inline rather than queueing behind token signing on the thread pool.
  */
-function verifyPs512(jwt: string, key: KeyObject): boolean {
+export function verifyPs512(jwt: string, key: KeyObject): boolean {
   const dot = jwt.lastIndexOf('.');
   const signature = Buffer.from(jwt.slice(dot + 1), 'base64url');
   if (dot < 0 || signature.length === 0) return false;

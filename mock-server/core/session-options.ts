@@ -21,11 +21,32 @@ const TimeRange = z.union([
     .strict(),
 ]);
 
+const strings = z.array(z.string()).optional();
+
+/** Which raw files (pushed to the library) a session lists (core/data/raw-files.ts). */
+const Criterion = z
+  .object({
+    from: z.number().nonnegative().max(MAX_TIME_MS / 1000).optional(),
+    last: z.string().regex(/^\d{1,5}[dmy]$/, 'must look like "30d", "6m" or "1y"').optional(),
+    metadata: z
+      .object({
+        appId: strings,
+        contractId: strings,
+        mimeType: strings,
+        reference: strings,
+        tags: strings,
+        accounts: z.array(z.object({ accountId: z.string() }).passthrough()).optional(),
+      })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+
 export const ScopeSchema = z
   .object({
     timeRanges: z.array(TimeRange).optional(),
     serviceGroups: z.array(ServiceGroup).optional(),
-    criteria: z.array(z.unknown()).optional(),
+    criteria: z.array(Criterion).optional(),
   })
   .passthrough();
 
@@ -39,6 +60,7 @@ export const SessionOptionsSchema = z
   .passthrough();
 
 export type Scope = z.infer<typeof ScopeSchema>;
+export type Criterion = z.infer<typeof Criterion>;
 export type SessionOptions = z.infer<typeof SessionOptionsSchema>;
 
 /** Session options as a rule can use them, or 406 ValidationErrors naming the field under `where`. */

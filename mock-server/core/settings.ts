@@ -49,6 +49,18 @@ const seconds = z.number().positive().finite();
 
 const AppTtlSchema = z.object({ accessToken: seconds.optional(), refreshToken: seconds.optional() });
 
+/** The contract's details that digi.me keeps and the mock has no rule for; each has a default. */
+const AppDetailsSchema = z.object({
+  type: z.string().min(1).optional(),
+  partnerId: z.string().min(1).optional(),
+  certificate: z.string().optional(),
+  certificateContractSchemaVersion: z.string().min(1).optional(),
+  /** Unix milliseconds. */
+  expirationDate: z.number().int().nonnegative().optional(),
+  /** The application's status (digi.me: a number; 1 active). */
+  applicationStatus: z.number().int().optional(),
+});
+
 /** An app contract, as registered by a fixture, a config file or `POST /__admin/apps`. */
 export const AppContractConfigSchema = z.object({
   appId: z.string().min(1).regex(/^[^_\s]+$/, 'must not contain "_" or spaces'),
@@ -61,11 +73,17 @@ export const AppContractConfigSchema = z.object({
   redirectUris: z.array(z.string().url()).optional(),
   /** Per-contract lifetimes that override the server's. */
   ttl: AppTtlSchema.optional(),
+  /** What the contract may do with the user's library: read (`r`, default) or also write (`w`). */
+  accessType: z.enum(['r', 'w']).optional(),
+  /** The contract reads raw data: its sessions list the files apps pushed to the library (docs/protocol.md §9.5). */
+  rawData: z.boolean().optional(),
+  /** What `GET permission-access/contract` tells about the contract beyond its ids (docs/protocol.md §9.1). */
+  details: AppDetailsSchema.optional(),
 });
 export type AppContractConfig = z.infer<typeof AppContractConfigSchema>;
 
 /** An app contract in a config file: the same, with unknown keys refused. */
-const AppContractFileSchema = AppContractConfigSchema.extend({ ttl: AppTtlSchema.strict().optional() }).strict();
+const AppContractFileSchema = AppContractConfigSchema.extend({ ttl: AppTtlSchema.strict().optional(), details: AppDetailsSchema.strict().optional() }).strict();
 
 export const ConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').register(setting, {
@@ -81,18 +99,31 @@ export const ConfigSchema = z.strictObject({
     arg: 'port',
   }),
   publicUrl: z.string().url().optional().register(setting, {
-    doc: 'Origin clients reach the server at, for the jku header of server-signed JWS.',
+    doc: 'Origin clients reach the server at, for the jku header of server-signed JWS and the page links the API hands out.',
     flag: '--public-url',
     env: 'DIGIME_MOCK_PUBLIC_URL',
     arg: 'url',
     defaultText: "each request's origin",
   }),
-  keyFile: z.string().min(1).default('.data/signing-key.pem').register(setting, {
-    doc: 'PEM file with the server signing key; created (RSA-2048, mode 0600) when missing, so restarts keep it.',
+  dataDir: z.string().min(1).default('.data').register(setting, {
+    doc: "Folder where the command keeps its files: the signing key (unless keyFile is set), its state (state.json, unless stateFile is set) and the HTTPS certificate authority. The in-process API writes nothing unless given keyFile.",
+    flag: '--data-dir',
+    env: 'DIGIME_MOCK_DATA_DIR',
+    path: true,
+    arg: 'dir',
+  }),
+  keyFile: z.string().min(1).optional().register(setting, {
+    doc: 'PEM file with the server signing key; created (RSA-2048, mode 0600) when missing, so restarts keep it and tokens issued before still verify.',
     flag: '--key-file',
     env: 'DIGIME_MOCK_KEY_FILE',
     path: true,
     arg: 'file',
+    defaultText: 'the command: <dataDir>/signing-key.pem; in-process: a key in memory',
+  }),
+  https: z.boolean().default(false).register(setting, {
+    doc: 'Serve TLS, with a certificate from a local certificate authority kept in <dataDir>/ca.pem (for phones and simulators).',
+    flag: '--https',
+    env: 'DIGIME_MOCK_HTTPS',
   }),
   fixturesDir: z.string().min(1).default(join(packageRoot(), 'fixtures')).register(setting, {
     doc: 'Folder with apps/ and users/ fixtures.',
@@ -138,7 +169,7 @@ export const ConfigSchema = z.strictObject({
         arg: 'seconds',
       }),
       referenceCode: seconds.default(600).register(setting, {
-        doc: 'Reference code (onboard, user reauth) lifetime, in seconds of mock time.',
+        doc: 'Lifetime of reference codes (user reauth, onboard, reauthorize), revoke codes and account references, in seconds of mock time.',
       }),
       session: seconds.default(3_600).register(setting, {
         doc: 'Data session lifetime, in seconds of mock time.',
@@ -176,17 +207,56 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   scenarios: ScenariosSchema.prefault({}).register(setting, {
-    doc: 'Data-plane scenarios: partialAccounts, the accounts (reference or id) whose sync ends partial.',
+    doc: 'Data-plane scenarios: partialAccounts, the accounts (reference or id) whose sync ends partial; reauthAccounts, those whose authorisation has lapsed.',
     defaultText: 'none',
   }),
+  cors: z
+    .array(
+      z.string().refine((o) => o === '*' || (URL.canParse(o) && new URL(o).origin === o), {
+        message: 'must be an origin (scheme://host[:port], no path) or *',
+      }),
+    )
+    .default([])
+    .register(setting, {
+      doc: 'Origins whose web pages may call the API and the consent pages (CORS; preflights answered), or * for any. Never the admin API.',
+      flag: '--cors',
+      env: 'DIGIME_MOCK_CORS',
+      arg: 'origin,…',
+    }),
   admin: z
     .strictObject({
       allowRemote: z.boolean().default(false).register(setting, {
         doc: 'Serve /__admin to non-loopback clients too.',
         flag: '--allow-remote-admin',
       }),
+      token: z.string().min(1).optional().register(setting, {
+        doc: 'Require Authorization: Bearer <token> on every /__admin call but health; any client may then call.',
+        flag: '--admin-token',
+        env: 'DIGIME_MOCK_ADMIN_TOKEN',
+        arg: 'token',
+        defaultText: 'none (loopback clients only)',
+      }),
     })
     .prefault({}),
+  journalSize: z.number().int().min(0).max(100_000).default(1000).register(setting, {
+    doc: 'How many API requests /__admin/requests remembers (the newest); 0 keeps none.',
+    flag: '--journal-size',
+    env: 'DIGIME_MOCK_JOURNAL_SIZE',
+    arg: 'count',
+  }),
+  persist: z.boolean().default(true).register(setting, {
+    doc: 'The command keeps its state (apps, users, consents, tokens, sessions, clock) in stateFile across restarts; --no-persist keeps it in memory. The in-process API never writes it.',
+    flag: '--persist',
+    env: 'DIGIME_MOCK_PERSIST',
+  }),
+  stateFile: z.string().min(1).optional().register(setting, {
+    doc: 'Where the command keeps its state when persist is on; by default beside the signing key, whose tokens it holds.',
+    flag: '--state-file',
+    env: 'DIGIME_MOCK_STATE_FILE',
+    path: true,
+    arg: 'file',
+    defaultText: 'state.json beside keyFile: <dataDir>/state.json',
+  }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').register(setting, {
     doc: 'pino log level; silent turns logging off.',
     flag: '--log-level',

@@ -23,4 +23,6 @@ export function sweepExpired(ctx: CoreContext): void {
   // A used code stays until it expires, so that a replay can still revoke what it produced.
   for (const [k, c] of store.authorizationCodes) if (c.expiresAt <= now) store.authorizationCodes.delete(k);
   for (const [k, s] of store.sessions) if (s.expiresAt <= now) store.sessions.delete(k);
+  for (const [k, c] of store.revokeCodes) if (c.expiresAt <= now) store.revokeCodes.delete(k);
+  for (const [k, r] of store.references) if (r.expiresAt <= now) store.references.delete(k);
 }

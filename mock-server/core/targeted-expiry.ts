@@ -25,28 +25,38 @@ function selected(t: TokenRecord, s: TokenSelector): boolean {
   );
 }
 
-/** Ends the life of the selected live tokens now; returns how many. */
-export function expireTokens(ctx: CoreContext, selector: TokenSelector = {}): number {
+/** How many tokens a call touched, and of how many app contracts: an empty selector touches all. */
+export interface TokensTouched {
+  tokens: number;
+  apps: number;
+}
+
+/** Ends the life of the selected live tokens now. */
+export function expireTokens(ctx: CoreContext, selector: TokenSelector = {}): TokensTouched {
   const now = ctx.clock.now();
-  let count = 0;
+  const apps = new Set<string>();
+  let tokens = 0;
   for (const t of ctx.store.tokens.values()) {
     if (selected(t, selector) && t.expiresAt > now && t.revokedAt === undefined) {
       t.expiresAt = now;
-      count++;
+      tokens++;
+      apps.add(t.clientId);
     }
   }
-  return count;
+  return { tokens, apps: apps.size };
 }
 
-/** Revokes the selected tokens; returns how many. */
-export function revokeTokens(ctx: CoreContext, selector: TokenSelector = {}): number {
+/** Revokes the selected tokens. */
+export function revokeTokens(ctx: CoreContext, selector: TokenSelector = {}): TokensTouched {
   const now = ctx.clock.now();
-  let count = 0;
+  const apps = new Set<string>();
+  let tokens = 0;
   for (const t of ctx.store.tokens.values()) {
     if (selected(t, selector) && t.revokedAt === undefined) {
       t.revokedAt = now;
-      count++;
+      tokens++;
+      apps.add(t.clientId);
     }
   }
-  return count;
+  return { tokens, apps: apps.size };
 }

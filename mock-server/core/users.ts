@@ -24,4 +24,5 @@ export function deleteUser(ctx: CoreContext, consent: Consent): void {
   for (const [code, p] of store.preauthorizationCodes) {
     if (p.consentId && gone.has(p.consentId)) store.preauthorizationCodes.delete(code);
   }
+  for (const [code, r] of store.revokeCodes) if (gone.has(r.consentId)) store.revokeCodes.delete(code);
 }

@@ -13,13 +13,31 @@ import { encodeBody, type WireRequest, type WireResponse } from '../wire/types.j
 export const loggablePath = (path: string) =>
   path.split('?')[0]!.replace(/\/[^/]{20,}/g, '/…');
 
-function toWireRequest(req: Request): WireRequest {
+/**
+ * The request's absolute URL. The path is set on the origin, never resolved against it: a path
+ * such as `//v1.7/…` would otherwise read as another host (and `v1.7` is no valid one).
+ */
+function requestUrl(originalUrl: string, protocol: string, host: string | undefined): URL {
   let url: URL;
   try {
-    url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+    url = new URL(`${protocol}://${host ?? 'localhost'}`);
   } catch {
-    url = new URL(req.originalUrl, 'http://localhost');
+    url = new URL('http://localhost');
   }
+  let target = originalUrl;
+  // An absolute-form request target (`GET http://host/path`): its path and query only.
+  if (!target.startsWith('/') && URL.canParse(target)) {
+    const parsed = new URL(target);
+    target = parsed.pathname + parsed.search;
+  }
+  const q = target.indexOf('?');
+  url.pathname = q === -1 ? target : target.slice(0, q);
+  url.search = q === -1 ? '' : target.slice(q);
+  return url;
+}
+
+function toWireRequest(req: Request): WireRequest {
+  const url = requestUrl(req.originalUrl, req.protocol, req.get('host'));
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   return {
@@ -47,12 +65,17 @@ export function createExpressApp(authority: Authority, logger?: Logger): express
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // Files (a push to the library, a storage upload) come as application/octet-stream and may be
+  // large; every other body is a small JSON document.
+  app.use(express.raw({ type: 'application/octet-stream', limit: '64mb' }));
   app.use(express.raw({ type: () => true, limit: '1mb' }));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     handle(toWireRequest(req))
       .then((out) => {
-        send(res, out, req.method === 'HEAD');
+        // A fault that drops the connection: the client gets no answer at all.
+        if (out.drop) req.socket.destroy();
+        else send(res, out, req.method === 'HEAD');
         logger?.info(
           { method: req.method, path: loggablePath(req.originalUrl), status: out.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
           'request',

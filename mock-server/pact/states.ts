@@ -1,7 +1,9 @@
 /**
  * The provider states of the digi.me API contract: the names consumer tests pass to `given()`
- * and the provider kit's state handlers set up. This module imports nothing, so a consumer test
- * can use the names without pulling in the mock server.
+ * and the provider kit's state handlers set up, in-process or on a running mock through its
+ * state-change URL (`POST /__admin/pact/states`). contracts/README.md ("Provider states") lists
+ * them with their params and values. This module imports nothing, so a consumer test can use the
+ * names without pulling in the mock server.
  */
 
 /** State names. `appRegistered` takes the contract id, so each app's pacts name their own contract. */

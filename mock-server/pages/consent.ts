@@ -4,7 +4,7 @@
  */
 import { type ConsentRequest, objectTypeName, type SessionOptions, type User } from '../core/index.js';
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 const GROUPS: Record<number, string> = { 1: 'Social', 2: 'Medical', 3: 'Finance', 4: 'Health & Fitness', 5: 'Music', 6: 'Entertainment' };
@@ -35,7 +35,7 @@ function describeScope(options: SessionOptions | undefined, services: Map<number
   return lines;
 }
 
-const layout = (title: string, body: string) => `<!doctype html>
+export const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -68,7 +68,49 @@ const HEADINGS = {
   onboard: 'asks you to add a service to your library',
 } as const;
 
-export function consentPage(request: ConsentRequest, action: string, defaultUser: string, service?: string): string {
+/** What a consent page shows besides its request (docs/protocol.md §9.4). */
+export interface ConsentPageExtras {
+  /** The source preselected (`service`). */
+  service?: string;
+  /** The source picker's choices (onboard); none hides it. */
+  sources?: { id: number; name: string }[];
+  /** Sample-data onboarding: whose data set, for which source. */
+  sample?: { dataSet: string; name: string; source: string };
+  /** `false` travels with the form. */
+  triggerQuery?: boolean;
+  /** A `cloudId` reference: the app's storage, which becomes the user's on approval. */
+  storageRef?: string;
+}
+
+/** The source picker, or the hidden fields that carry the source and sample data set through the form. */
+function sourceFields({ service, sources = [], sample, triggerQuery, storageRef }: ConsentPageExtras): string {
+  const fields: string[] = [];
+  if (sample) {
+    fields.push(
+      `<p id="sample-data">Sample data: <strong>${escapeHtml(sample.name)}</strong>'s ${escapeHtml(sample.source)} data, as a sample account.</p>`,
+      `<input type="hidden" name="sampleDataSet" value="${escapeHtml(sample.dataSet)}">`,
+    );
+  }
+  if (sources.length > 0 && !sample) {
+    const options = sources
+      .map((s) => `<option value="${s.id}"${String(s.id) === service ? ' selected' : ''}>${escapeHtml(s.name)}</option>`)
+      .join('');
+    fields.push(`<label for="service">Source</label>
+  <select id="service" name="service"><option value="">(choose a source)</option>${options}</select>`);
+  } else if (service) {
+    fields.push(`<input type="hidden" name="service" value="${escapeHtml(service)}">`);
+  }
+  if (triggerQuery === false) fields.push('<input type="hidden" name="triggerQuery" value="false">');
+  if (storageRef) {
+    fields.push(
+      '<p id="storage">The app has made a storage for you; approving makes it yours.</p>',
+      `<input type="hidden" name="storageRef" value="${escapeHtml(storageRef)}">`,
+    );
+  }
+  return fields.join('\n  ');
+}
+
+export function consentPage(request: ConsentRequest, action: string, defaultUser: string, extras: ConsentPageExtras = {}): string {
   const { app, code, page, users, boundUser } = request;
   const chooser = boundUser
     ? `<p>Signed in as <strong>${escapeHtml(boundUser.name)}</strong>.</p>`
@@ -87,7 +129,7 @@ ${app.description ? `<p id="app-description">${escapeHtml(app.description)}</p>`
 <ul id="scope">${wants}</ul>
 <form method="post" action="${escapeHtml(action)}">
   <input type="hidden" name="code" value="${escapeHtml(code.code)}">
-  ${service ? `<input type="hidden" name="service" value="${escapeHtml(service)}">` : ''}
+  ${sourceFields(extras)}
   ${chooser}
   <div class="actions">
     <button class="approve" type="submit" name="decision" value="accept" id="approve">Approve</button>

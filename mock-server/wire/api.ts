@@ -48,7 +48,7 @@ export const apiRoutes: Route[] = [
     path: `${API_BASE_PATH}/oauth/token/reference`,
     handler: async (ctx) => {
       const request = await verified(ctx);
-      return json(201, await ctx.authority.tokenReference(request, jwksUrl(ctx)));
+      return json(201, await ctx.authority.tokenReference(request, jwksUrl(ctx), jsonBody(ctx.req)));
     },
   },
   {
@@ -93,5 +93,97 @@ export const apiRoutes: Route[] = [
       ctx.authority.deleteUser(await verified(ctx));
       return { status: 204, headers: {} };
     },
+  },
+  // Contract details and discovery (docs/protocol.md §9.1), the portability report (§9.7).
+  {
+    method: 'GET',
+    path: `${API_BASE_PATH}/permission-access/contract`,
+    handler: async (ctx) => json(200, ctx.authority.contractDetails(await verified(ctx))),
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/discovery/sources`,
+    handler: async (ctx) => json(200, ctx.authority.querySources(await verified(ctx), jsonBody(ctx.req))),
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/discovery/countries`,
+    handler: async (ctx) => json(200, ctx.authority.queryCountries(await verified(ctx), jsonBody(ctx.req))),
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/discovery/platforms`,
+    handler: async (ctx) => json(200, ctx.authority.queryPlatforms(await verified(ctx), jsonBody(ctx.req))),
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/discovery/categories`,
+    handler: async (ctx) => json(200, ctx.authority.queryCategories(await verified(ctx), jsonBody(ctx.req))),
+  },
+  {
+    method: 'GET',
+    path: `${API_BASE_PATH}/permission-access/sample/datasets/:sourceId`,
+    handler: async (ctx) => json(200, ctx.authority.sampleDataSets(await verified(ctx), ctx.params.sourceId)),
+  },
+  {
+    method: 'GET',
+    path: `${API_BASE_PATH}/export/:serviceType/report`,
+    handler: async (ctx) => {
+      const request = await verified(ctx);
+      const q = ctx.req.url.searchParams;
+      const report = ctx.authority.portabilityReport(request, ctx.params.serviceType, { format: q.get('format'), from: q.get('from'), to: q.get('to') });
+      return { status: 200, headers: { 'content-type': 'application/xml; charset=utf-8', 'cache-control': 'no-store' }, body: report };
+    },
+  },
+  // Managing accounts (docs/protocol.md §9.2, §9.3). `h:accountId` is a literal segment: the id is in a header.
+  {
+    method: 'DELETE',
+    path: `${API_BASE_PATH}/permission-access/service/h:accountId`,
+    handler: async (ctx) => {
+      ctx.authority.deleteAccount(await verified(ctx), ctx.req.headers.accountid);
+      return { status: 204, headers: {} };
+    },
+  },
+  {
+    method: 'GET',
+    path: `${API_BASE_PATH}/permission-access/revoke/h:accountId`,
+    handler: async (ctx) => {
+      const request = await verified(ctx);
+      const headers = { accountId: ctx.req.headers.accountid, redirectUri: ctx.req.headers.redirecturi };
+      const onboardUrl = ctx.req.onboardUrl ?? ctx.authority.onboardUrl(ctx.req.url.origin);
+      return json(200, ctx.authority.revokeAccountPermission(request, headers, onboardUrl));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/reference`,
+    handler: async (ctx) => json(201, ctx.authority.createReference(await verified(ctx), jsonBody(ctx.req))),
+  },
+  // Push and storage (docs/protocol.md §9.5, §9.6); the cloud's own routes are in cloud.ts.
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/permission-access/import`,
+    handler: async (ctx) =>
+      json(201, ctx.authority.pushToLibrary(await verified(ctx), ctx.req.headers.filedescriptor, ctx.req.body)),
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/permission-access/import/h:accountId/:standard/:version`,
+    handler: async (ctx) => {
+      const request = await verified(ctx);
+      const { standard = '', version = '' } = ctx.params;
+      ctx.authority.pushToProvider(request, { accountId: ctx.req.headers.accountid, standard, version, body: jsonBody(ctx.req) });
+      return json(201, { status: 'delivered' });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${API_BASE_PATH}/storage`,
+    handler: async (ctx) => json(201, ctx.authority.createProvisionalStorage(await verified(ctx))),
+  },
+  {
+    method: 'GET',
+    path: `${API_BASE_PATH}/storage`,
+    handler: async (ctx) => json(200, ctx.authority.userStorage(await verified(ctx))),
   },
 ];

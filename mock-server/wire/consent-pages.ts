@@ -4,6 +4,8 @@
  */
 import { asApiError, type ConsentPage, ConsentPageError } from '../core/index.js';
 import { consentErrorPage, consentPage } from '../pages/consent.js';
+import { reauthorizePage } from '../pages/reauthorize.js';
+import { revokePage } from '../pages/revoke.js';
 import { formBody } from './body.js';
 import type { Route, RouteContext } from './router.js';
 import { html, redirect, type WireResponse } from './types.js';
@@ -35,12 +37,18 @@ function pageRoutes(page: ConsentPage): Route[] {
       handler: guarded(({ authority, req }) => {
         const q = req.url.searchParams;
         const request = authority.consentRequest(q.get('code'), page);
-        const decision = authority.automaticDecision(q.get('autoConsent'));
-        const service = q.get('service') ?? undefined;
+        const options = authority.consentPageOptions((name) => q.get(name));
+        const view = authority.consentPageView(request, options);
+        const decision = authority.automaticDecision(q.get('autoConsent'), options);
+        const { service, sampleDataSet, triggerQuery } = options;
+        const storageRef = q.get('storageRef') ?? undefined;
+        authority.storageChoice(request, storageRef);
         if (decision) {
-          return redirect(authority.decideConsent(request, { decision, userId: q.get('user') ?? undefined, service }));
+          return redirect(
+            authority.decideConsent(request, { decision, userId: q.get('user') ?? undefined, service, sampleDataSet, triggerQuery, storageRef }),
+          );
         }
-        return html(200, consentPage(request, path, authority.config.defaultUser, service));
+        return html(200, consentPage(request, path, authority.config.defaultUser, { ...view, service, triggerQuery, storageRef }));
       }),
     },
     {
@@ -51,10 +59,14 @@ function pageRoutes(page: ConsentPage): Route[] {
         const request = authority.consentRequest(form.get('code'), page);
         const decision = decisionFrom(form.get('decision'));
         if (!decision) throw new ConsentPageError('Choose Approve or Deny.');
+        const { service, sampleDataSet, triggerQuery } = authority.consentPageOptions((name) => form.get(name));
         const to = authority.decideConsent(request, {
           decision,
           userId: form.get('user') ?? undefined,
-          service: form.get('service') ?? undefined,
+          service,
+          sampleDataSet,
+          triggerQuery,
+          storageRef: form.get('storageRef') ?? undefined,
         });
         return redirect(to, 303);
       }),
@@ -62,4 +74,56 @@ function pageRoutes(page: ConsentPage): Route[] {
   ];
 }
 
-export const consentRoutes: Route[] = (['authorize', 'user-reauth', 'onboard'] as const).flatMap(pageRoutes);
+/** The pages for one account (docs/protocol.md §9.2, §9.3): revoke (Withdraw / Cancel) and reauthorize. */
+function accountPageRoutes(): Route[] {
+  const revoke = `${ONBOARD_PREFIX}/revoke`;
+  const reauthorize = `${ONBOARD_PREFIX}/reauthorize`;
+  return [
+    {
+      method: 'GET',
+      path: revoke,
+      handler: guarded(({ authority, req }) => {
+        const q = req.url.searchParams;
+        const request = authority.revokeRequest(q.get('code'));
+        const decision = authority.automaticDecision(q.get('autoConsent'));
+        return decision ? redirect(authority.decideRevoke(request, decision)) : html(200, revokePage(request, revoke));
+      }),
+    },
+    {
+      method: 'POST',
+      path: revoke,
+      handler: guarded(({ authority, req }) => {
+        const form = formBody(req);
+        const request = authority.revokeRequest(form.get('code'));
+        const decision = decisionFrom(form.get('decision'));
+        if (!decision) throw new ConsentPageError('Choose Withdraw or Cancel.');
+        return redirect(authority.decideRevoke(request, decision), 303);
+      }),
+    },
+    {
+      method: 'GET',
+      path: reauthorize,
+      handler: guarded(({ authority, req }) => {
+        const q = req.url.searchParams;
+        const accountRef = q.get('accountRef');
+        const request = authority.reauthorizeRequest(q.get('code'), accountRef);
+        const decision = authority.automaticDecision(q.get('autoConsent'));
+        if (decision) return redirect(authority.decideReauthorize(request, decision));
+        return html(200, reauthorizePage(request, accountRef ?? '', reauthorize));
+      }),
+    },
+    {
+      method: 'POST',
+      path: reauthorize,
+      handler: guarded(({ authority, req }) => {
+        const form = formBody(req);
+        const request = authority.reauthorizeRequest(form.get('code'), form.get('accountRef'));
+        const decision = decisionFrom(form.get('decision'));
+        if (!decision) throw new ConsentPageError('Choose Approve or Deny.');
+        return redirect(authority.decideReauthorize(request, decision), 303);
+      }),
+    },
+  ];
+}
+
+export const consentRoutes: Route[] = [...(['authorize', 'user-reauth', 'onboard'] as const).flatMap(pageRoutes), ...accountPageRoutes()];

@@ -13,8 +13,8 @@ export interface RouteContext {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
-  /** Path with `:name` segments. */
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  /** Path with `:name` segments; a last segment `*name` takes the rest of the path, slashes and all. */
   path: string;
   /** A short name for logs and the journal (no secrets: the pattern, not the path). */
   name?: string;
@@ -32,6 +32,10 @@ export function compile(routes: Route[]): CompiledRoute[] {
     const source = route.path
       .split('/')
       .map((seg) => {
+        if (seg.startsWith('*')) {
+          keys.push(seg.slice(1));
+          return '(.*)';
+        }
         if (!seg.startsWith(':')) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         keys.push(seg.slice(1));
         return '([^/]+)';
@@ -48,12 +52,22 @@ export interface Match {
   params: Record<string, string>;
 }
 
-export function match(routes: CompiledRoute[], method: string, pathname: string): Match | 'method' | undefined {
-  let pathMatched = false;
+/** The methods a path answers (HEAD wherever GET is), in table order; empty when no route has the path. */
+export function methodsOf(routes: CompiledRoute[], pathname: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (!route.regex.test(pathname)) continue;
+    methods.add(route.method);
+    if (route.method === 'GET') methods.add('HEAD');
+  }
+  return [...methods];
+}
+
+/** The route for a request; `{ allow }` when the path exists but not with this method. */
+export function match(routes: CompiledRoute[], method: string, pathname: string): Match | { allow: string[] } | undefined {
   for (const route of routes) {
     const m = route.regex.exec(pathname);
     if (!m) continue;
-    pathMatched = true;
     // HEAD is served by the GET route (transports drop the body).
     if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue;
     const params: Record<string, string> = {};
@@ -66,7 +80,8 @@ export function match(routes: CompiledRoute[], method: string, pathname: string)
     });
     return { route, params };
   }
-  return pathMatched ? 'method' : undefined;
+  const allow = methodsOf(routes, pathname);
+  return allow.length > 0 ? { allow } : undefined;
 }
 
 /** Runs a matched route, turning every thrown error into digi.me's error response. */
@@ -79,5 +94,7 @@ export async function run(authority: Authority, req: WireRequest, found: Match):
 }
 
 export const notFound = () => errorResponse(new ApiError('NotFound', 'The requested resource was not found'));
-export const methodNotAllowed = () =>
-  errorResponse(new ApiError('MethodNotAllowed', 'The method is not allowed for this resource'));
+export const methodNotAllowed = (allow: string[]) => {
+  const response = errorResponse(new ApiError('MethodNotAllowed', 'The method is not allowed for this resource'));
+  return { ...response, headers: { ...response.headers, allow: allow.join(', ') } };
+};

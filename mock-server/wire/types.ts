@@ -12,6 +12,11 @@ export interface WireRequest {
   body?: Uint8Array;
   /** The peer's IP address; undefined for in-process transports. */
   remoteAddress?: string;
+  /**
+   * The consent web client's base URL (O) this transport serves, when it is not the request's
+   * origin (msw may serve the API and the pages on two origins); links to pages go there.
+   */
+  onboardUrl?: string;
 }
 
 export interface WireResponse {
@@ -19,6 +24,8 @@ export interface WireResponse {
   headers: Record<string, string>;
   /** Bytes or text as given; objects are sent as JSON. */
   body?: string | Uint8Array | object;
+  /** No answer at all (a fault, docs/protocol.md §8.10): Express closes the connection, msw answers a network error. */
+  drop?: true;
 }
 
 export const json = (status: number, body: object, headers: Record<string, string> = {}): WireResponse => ({

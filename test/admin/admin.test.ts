@@ -59,7 +59,7 @@ describe('/__admin/apps', () => {
     const junk = await h.http
       .post('/__admin/apps')
       .send({ appId: 'a', contractId: 'b', publicKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' });
-    expect(junk.status).toBe(406);
+    expect(junk.status).toBe(400);
     expect(junk.body.error.code).toBe('ValidationErrors');
   });
 });
@@ -89,7 +89,7 @@ describe('/__admin/tokens', () => {
     const { payload } = await authorizeAndExchange(h);
     const other = await authorizeAndExchange(h, { user: 'alex' });
     const res = await h.http.post('/__admin/tokens/expire').send({ token: 'access', userId: 'demo' }).expect(200);
-    expect(res.body).toEqual({ expired: 1 });
+    expect(res.body).toEqual({ expired: 1, apps: 1 });
     const { signRequest } = await import('../support/request-jwt.js');
     const trigger = async (access: string) =>
       h.http.post('/v1.7/permission-access/trigger').set('Authorization', `Bearer ${await signRequest({ access_token: access })}`).send({});
@@ -102,7 +102,7 @@ describe('/__admin/tokens', () => {
     const { authorizeAndExchange, refresh } = await import('../support/harness.js');
     const h = await createHarness();
     const { payload } = await authorizeAndExchange(h);
-    expect((await h.http.post('/__admin/tokens/revoke').send({ token: 'refresh', clientId: 'demo-app_demo-ongoing' })).body).toEqual({ revoked: 1 });
+    expect((await h.http.post('/__admin/tokens/revoke').send({ token: 'refresh', clientId: 'demo-app_demo-ongoing' })).body).toEqual({ revoked: 1, apps: 1 });
     expect((await refresh(h, payload.refresh_token.value)).status).toBe(401);
   });
 

@@ -133,6 +133,7 @@ describe('request JWT', () => {
     const res = await h.http
       .post('/__admin/apps')
       .send({ appId: 'weak', contractId: 'c', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) });
-    expectError(res, 406, 'ValidationErrors');
+    // Every admin validation error is 400 (docs/protocol.md §8.10).
+    expectError(res, 400, 'ValidationErrors');
   });
 });

@@ -6,13 +6,16 @@
 import type { CoreContext } from '../context.js';
 import { errors } from '../errors.js';
 import type { Account, User } from '../model.js';
-import type { Consent, DataSession } from '../store.js';
+import type { Consent, DataSession, PushedFile } from '../store.js';
 import { accountsView } from './accounts.js';
 import type { DataSet } from './data-set.js';
 import { compress, encryptForApp } from './encryption.js';
-import { buildLibrary, type LibraryFile } from './library.js';
+import { accountIndex, buildLibrary, type LibraryFile } from './library.js';
+import { sampleOrigin } from '../sample-data.js';
+import { libraryUser } from '../user-library.js';
 import type { Scenarios, SyncError } from '../model.js';
-import { partialError } from './scenarios.js';
+import { consentSyncError } from './scenarios.js';
+import { rawFileMetadata, rawFilesOf } from './raw-files.js';
 import { selectFiles, type AccountSelection, type SessionFile } from './selection.js';
 import { syncView, type AccountSyncDetail, type LibrarySyncState, type SyncedFile } from './sync.js';
 
@@ -26,7 +29,7 @@ export interface MappedFileMetadata {
   objectVersion: string;
 }
 
-export interface FileListEntry extends Omit<MappedFileMetadata, 'objectVersion'> {
+export interface FileListEntry extends Partial<Omit<MappedFileMetadata, 'objectVersion'>> {
   name: string;
   updatedDate: number;
 }
@@ -61,9 +64,20 @@ function metadataOf({ file, objectCount }: SessionFile): MappedFileMetadata {
   };
 }
 
+/** A raw file's headers: its metadata (never compressed) and the time it was pushed. */
+function rawHead(file: PushedFile): FileHead {
+  return {
+    metadata: Buffer.from(JSON.stringify({ metadata: rawFileMetadata(file) }), 'utf8').toString('base64url'),
+    lastModified: new Date(file.createdAt).toUTCString(),
+  };
+}
+
 export class DataPlane {
   readonly #ctx: CoreContext;
   readonly #libraries = new Map<string, LibraryFile[]>();
+  readonly #dataSets = new Map<string, DataSet[]>();
+  /** Sample accounts' files, by `<user>/<account>/<accountIndex>` (the index is in the names). */
+  readonly #sampleLibraries = new Map<string, LibraryFile[]>();
   readonly #selections = new WeakMap<DataSession, { key: string; selections: AccountSelection[] }>();
   readonly #contents = new Map<string, Buffer>();
 
@@ -74,11 +88,61 @@ export class DataPlane {
   /** Builds each user's library from their data sets (validated by `loadDataSets`). */
   load(dataSets: Map<string, DataSet[]>): void {
     this.#libraries.clear();
+    this.#sampleLibraries.clear();
     this.#contents.clear();
+    this.#dataSets.clear();
     for (const [userId, sets] of dataSets) {
       const user = this.#ctx.users.get(userId);
-      if (user) this.#libraries.set(userId, buildLibrary(user, sets));
+      if (!user) continue;
+      this.#libraries.set(userId, buildLibrary(user, sets));
+      this.#dataSets.set(userId, [...sets]);
     }
+  }
+
+  /**
+   * A user made at run time: another user's data sets, each bound to the new user's account that
+   * `accountIds` maps the original's to (runtime-users.ts).
+   */
+  copyLibrary(user: User, fromUserId: string, accountIds: ReadonlyMap<string, string>): void {
+    const sets = (this.#dataSets.get(fromUserId) ?? []).flatMap((set) => {
+      const account = user.accounts.find((a) => a.id === accountIds.get(set.accountRecord.id));
+      return account ? [{ ...set, accountRecord: account }] : [];
+    });
+    this.forget(user.id);
+    this.#libraries.set(user.id, buildLibrary(user, sets));
+    this.#dataSets.set(user.id, sets);
+  }
+
+  /** Drops a user's library and what was built from it. */
+  forget(userId: string): void {
+    this.#libraries.delete(userId);
+    this.#dataSets.delete(userId);
+    for (const key of this.#sampleLibraries.keys()) if (key.startsWith(`${userId}/`)) this.#sampleLibraries.delete(key);
+    // Cached contents are keyed by user id, which a new user may take again.
+    this.#contents.clear();
+  }
+
+  /**
+   * The files of a user's library (libraryUser): their own, then each sample account's, named
+   * as files of that user's account (its index among the user's accounts of the service type).
+   */
+  #libraryFiles(user: User): readonly LibraryFile[] {
+    const own = this.library(user.id);
+    const samples = user.accounts.flatMap((account) => {
+      const origin = sampleOrigin(this.#ctx, user.id, account.id);
+      if (!origin) return [];
+      const key = `${user.id}/${account.id}/${accountIndex(user, account)}`;
+      let files = this.#sampleLibraries.get(key);
+      if (!files) {
+        const sets = (this.#dataSets.get(origin.dataUserId) ?? [])
+          .filter((set) => set.accountRecord.id === origin.dataAccountId)
+          .map((set) => ({ ...set, accountRecord: account }));
+        files = buildLibrary(user, sets);
+        this.#sampleLibraries.set(key, files);
+      }
+      return files;
+    });
+    return samples.length ? [...own, ...samples] : own;
   }
 
   /** The library of a user, in file-name order (empty for users without data). */
@@ -89,46 +153,71 @@ export class DataPlane {
   /** `GET permission-access/query/<sessionKey>`. */
   fileList(consent: Consent, session: DataSession): FileListResponse {
     const view = this.#sync(consent, session);
+    const mapped: FileListEntry[] = view.files.map(({ entry, updatedDate }) => {
+      const { objectVersion: _v, ...metadata } = metadataOf(entry);
+      return { name: entry.file.name, updatedDate, ...metadata };
+    });
+    // Raw files list only their name and time; like every file, not while the sync is pending.
+    const raw = view.state === 'pending' ? [] : this.#rawFiles(consent, session).map((f) => ({ name: f.name, updatedDate: f.createdAt }));
     return {
       status: view.details ? { state: view.state, details: view.details } : { state: view.state },
-      fileList: view.files.map(({ entry, updatedDate }) => {
-        const { objectVersion: _v, ...metadata } = metadataOf(entry);
-        return { name: entry.file.name, updatedDate, ...metadata };
-      }),
+      fileList: raw.length ? [...mapped, ...raw].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : mapped,
     };
   }
 
   /** `HEAD permission-access/query/<sessionKey>/<fileName>`. */
   fileHead(consent: Consent, session: DataSession, fileName: unknown): FileHead {
+    const raw = this.#rawFile(consent, session, fileName);
+    if (raw) return rawHead(raw);
     return this.#head(this.#syncedFile(consent, session, fileName));
   }
 
   /** `GET permission-access/query/<sessionKey>/<fileName>`: encrypted to the session's app. */
   file(consent: Consent, session: DataSession, fileName: unknown): FileDownload {
-    const synced = this.#syncedFile(consent, session, fileName);
+    const raw = this.#rawFile(consent, session, fileName);
+    const synced = raw ?? this.#syncedFile(consent, session, fileName);
     const app = this.#ctx.store.apps.get(session.clientId);
     if (!app) throw errors.notFound('The file');
+    if ('data' in synced) return { ...rawHead(synced), data: encryptForApp(Buffer.from(synced.data), app.publicKey) };
     return { ...this.#head(synced), data: encryptForApp(this.#content(consent.userId, synced.entry), app.publicKey) };
   }
 
   /** `GET permission-access/accounts`. */
   accounts(consent: Consent): Account[] {
-    const user = this.#ctx.users.get(consent.userId);
-    return accountsView(user, consent, (a) => this.#partialError(user, a));
+    const user = libraryUser(this.#ctx, consent.userId);
+    return accountsView(user, consent, (a) => this.#partialError(user, consent, a));
   }
 
-  #partialError(user: User | undefined, account: Account): SyncError | undefined {
-    return partialError(account, this.#ctx.config.scenarios, user?.scenarios);
+  /** The raw files (pushed to the library) this session lists. */
+  #rawFiles(consent: Consent, session: DataSession): PushedFile[] {
+    return rawFilesOf(this.#ctx.store.pushedFiles.values(), this.#ctx.store.apps.get(session.clientId), consent, session);
+  }
+
+  /** A raw file the session lists by now, by name. */
+  #rawFile(consent: Consent, session: DataSession, fileName: unknown): PushedFile | undefined {
+    if (typeof fileName !== 'string' || !this.#ctx.store.pushedFiles.has(fileName)) return undefined;
+    if (this.#sync(consent, session).state === 'pending') return undefined;
+    return this.#rawFiles(consent, session).find((f) => f.name === fileName);
+  }
+
+  #partialError(user: User | undefined, consent: Consent, account: Account): SyncError | undefined {
+    return consentSyncError(consent, account, this.#ctx.config.scenarios, user?.scenarios);
   }
 
   #selectionsOf(consent: Consent, session: DataSession): AccountSelection[] {
-    // Keyed by the consent's accounts too: onboarding a service adds one to a live session.
-    const key = consent.accountReferences.join('\n');
+    // Keyed by the consent's accounts and decisions too: onboarding, deleting, withdrawing and
+    // re-authorising an account change what a live session syncs.
+    // And by the user's scenarios, which the admin API may change at run time.
+    const scenarios = JSON.stringify(this.#ctx.users.get(consent.userId)?.scenarios ?? null);
+    const key = `${consent.accountReferences.join('\n')}\n${JSON.stringify(consent.accountAuthorizations ?? {})}\n${scenarios}`;
     const cached = this.#selections.get(session);
     if (cached?.key === key) return cached.selections;
-    const user = this.#ctx.users.get(consent.userId);
+    const user = libraryUser(this.#ctx, consent.userId);
+    const excluded = session.excludedAccounts ?? [];
     const selections = user
-      ? selectFiles(user, this.library(user.id), consent, session, (a) => this.#partialError(user, a))
+      ? selectFiles(user, this.#libraryFiles(user), consent, session, (a) => this.#partialError(user, consent, a)).filter(
+          (s) => !excluded.includes(s.account.reference),
+        )
       : [];
     this.#selections.set(session, { key, selections });
     return selections;
@@ -173,7 +262,7 @@ export class DataPlane {
 
   /** The file's JSON array of objects in scope, compressed as the file says; cached. */
   #content(userId: string, { file, runs }: SessionFile): Buffer {
-    const key = `${userId}/${file.name}/${runs.map(([a, b]) => `${a}-${b}`).join(',')}`;
+    const key = `${userId}/${file.account.id}/${file.name}/${runs.map(([a, b]) => `${a}-${b}`).join(',')}`;
     const hit = this.#contents.get(key);
     if (hit) {
       // Most recently used last, so the oldest goes first.
