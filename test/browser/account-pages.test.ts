@@ -2,18 +2,15 @@
  * The revoke and reauthorize pages in a real browser (Debian's chromium via playwright-core):
  * opened from the links the API hands out, decided with their buttons, and back in the app.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningKey } from '../../mock-server/core/index.js';
-import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
-import { testServerKeyPem } from '../support/keys.js';
+import type { RunningMockServer } from '../../mock-server/server.js';
 import { pkce, signRequest } from '../support/request-jwt.js';
+import { backInApp as backInAppAt, launchChromium, openCatchingRedirect, startPageMock, withoutChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REDIRECT = 'http://app.test/callback';
 
 let mock: RunningMockServer;
@@ -45,33 +42,13 @@ const authorized = async (access: string, id: string) =>
   )!.accessTokenStatus.authorized;
 
 /** A page whose navigation to the app's redirect URI is caught, as the app's route would take it. */
-async function open(url: string) {
-  const page = await browser.newPage();
-  let redirectedTo: URL | undefined;
-  await page.route(`${REDIRECT}**`, (route) => {
-    redirectedTo = new URL(route.request().url());
-    return route.fulfill({ status: 200, contentType: 'text/html', body: '<p>back in the app</p>' });
-  });
-  const response = await page.goto(url);
-  return { page, response, redirected: () => redirectedTo };
-}
+const open = (url: string) => openCatchingRedirect(browser, url, REDIRECT);
+const backInApp = (page: Page, redirected: () => URL | undefined) => backInAppAt(page, REDIRECT, redirected);
 
-async function backInApp(page: Page, redirected: () => URL | undefined) {
-  await page.waitForURL(`${REDIRECT}**`);
-  return redirected()!;
-}
-
-// CI installs chromium (.ci/run); a developer machine without it skips.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('account pages in chromium', () => {
+describe.skipIf(withoutChromium)('account pages in chromium', () => {
   beforeAll(async () => {
-    mock = await startMockServer(
-      { port: 0, logLevel: 'silent', keyFile: join(mkdtempSync(join(tmpdir(), 'b-')), 'k.pem') },
-      { signingKey: await SigningKey.fromPem(testServerKeyPem()) },
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    mock = await startPageMock();
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,32 +1,22 @@
 /** The consent page in a real browser (Debian's chromium via playwright-core). */
-import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningKey } from '../../mock-server/core/index.js';
-import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
-import { testServerKeyPem } from '../support/keys.js';
+import type { RunningMockServer } from '../../mock-server/server.js';
 import { pkce, signRequest } from '../support/request-jwt.js';
+import { backInApp, launchChromium, openCatchingRedirect, startPageMock, withoutChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REDIRECT = 'http://app.test/callback';
 
 let mock: RunningMockServer;
 let browser: Browser;
 
-// CI installs chromium (.ci/run); a developer machine without it skips.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('consent page in chromium', () => {
+describe.skipIf(withoutChromium)('consent page in chromium', () => {
   beforeAll(async () => {
-    mock = await startMockServer(
-      { port: 0, logLevel: 'silent', keyFile: join(mkdtempSync(join(tmpdir(), 'b-')), 'k.pem') },
-      { signingKey: await SigningKey.fromPem(testServerKeyPem()) },
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    mock = await startPageMock();
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -41,21 +31,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('consent page in chrom
       body: JSON.stringify(body),
     });
     const { preauthorization_code } = decodeJwt(((await res.json()) as { token: string }).token) as { preauthorization_code: string };
-    const page = await browser.newPage();
-    let redirectedTo: URL | undefined;
-    // The app's redirect URI is not served here: catch the navigation the way an app's route would.
-    await page.route(`${REDIRECT}**`, (route) => {
-      redirectedTo = new URL(route.request().url());
-      return route.fulfill({ status: 200, contentType: 'text/html', body: '<p>back in the app</p>' });
-    });
-    await page.goto(`${mock.onboardUrl}authorize?code=${preauthorization_code}&sourceType=pull`);
-    return { page, verifier, redirected: () => redirectedTo };
+    // The app's redirect URI is not served here: the navigation is caught the way an app's route would take it.
+    const { page, redirected } = await openCatchingRedirect(browser, `${mock.onboardUrl}authorize?code=${preauthorization_code}&sourceType=pull`, REDIRECT);
+    return { page, verifier, redirected };
   }
 
-  async function waitForRedirect(page: Page, redirected: () => URL | undefined) {
-    await page.waitForURL(`${REDIRECT}**`);
-    return redirected()!;
-  }
+  const waitForRedirect = (page: Page, redirected: () => URL | undefined) => backInApp(page, REDIRECT, redirected);
 
   it('shows the app, its request and the user chooser, and approving returns a code for the chosen user', async () => {
     const { page, verifier, redirected } = await openConsent({

@@ -3,18 +3,13 @@
  * chromium via playwright-core): the page says the app's storage will be the user's, carries the
  * reference through its form, and approving hands the storage to the user who consents.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningKey } from '../../mock-server/core/index.js';
-import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
-import { testServerKeyPem } from '../support/keys.js';
+import type { RunningMockServer } from '../../mock-server/server.js';
 import { pkce, signRequest } from '../support/request-jwt.js';
+import { backInApp, launchChromium, openCatchingRedirect, startPageMock, withoutChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REDIRECT = 'http://app.test/callback';
 
 let mock: RunningMockServer;
@@ -22,17 +17,10 @@ let browser: Browser;
 
 const appJwt = async (claims: Record<string, unknown> = {}) => ({ authorization: `Bearer ${await signRequest(claims)}`, 'content-type': 'application/json' });
 
-// CI installs chromium (.ci/run); a developer machine without it skips.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('consent page with a storage, in chromium', () => {
+describe.skipIf(withoutChromium)('consent page with a storage, in chromium', () => {
   beforeAll(async () => {
-    mock = await startMockServer(
-      { port: 0, logLevel: 'silent', keyFile: join(mkdtempSync(join(tmpdir(), 'b-')), 'k.pem') },
-      { signingKey: await SigningKey.fromPem(testServerKeyPem()) },
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    mock = await startPageMock();
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,22 +43,20 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('consent page with a s
     });
     const { preauthorization_code } = decodeJwt(((await res.json()) as { token: string }).token) as { preauthorization_code: string };
 
-    const page = await browser.newPage();
-    let redirectedTo: URL | undefined;
-    await page.route(`${REDIRECT}**`, (route) => {
-      redirectedTo = new URL(route.request().url());
-      return route.fulfill({ status: 200, contentType: 'text/html', body: '<p>back in the app</p>' });
-    });
-    await page.goto(`${mock.onboardUrl}authorize?code=${preauthorization_code}&sourceType=pull&storageRef=${encodeURIComponent(reference.id)}`);
+    const { page, redirected } = await openCatchingRedirect(
+      browser,
+      `${mock.onboardUrl}authorize?code=${preauthorization_code}&sourceType=pull&storageRef=${encodeURIComponent(reference.id)}`,
+      REDIRECT,
+    );
     await expect(page.locator('#storage').textContent()).resolves.toContain('storage');
     await page.selectOption('#user', 'alex');
     await page.click('#approve');
-    await page.waitForURL(`${REDIRECT}**`);
-    expect(redirectedTo!.searchParams.get('success')).toBe('true');
+    const redirectedTo = await backInApp(page, REDIRECT, redirected);
+    expect(redirectedTo.searchParams.get('success')).toBe('true');
 
     const token = await fetch(`${mock.baseUrl}oauth/token`, {
       method: 'POST',
-      headers: await appJwt({ code: redirectedTo!.searchParams.get('code'), code_verifier: verifier, grant_type: 'authorization_code' }),
+      headers: await appJwt({ code: redirectedTo.searchParams.get('code'), code_verifier: verifier, grant_type: 'authorization_code' }),
     });
     const { access_token } = decodeJwt(((await token.json()) as { token: string }).token) as { access_token: { value: string } };
     const mine = (await (await fetch(`${mock.baseUrl}storage`, { headers: await appJwt({ access_token: access_token.value }) })).json()) as { id: string };

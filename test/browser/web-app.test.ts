@@ -5,18 +5,14 @@
  * never saw the consent start: only the session cookie carries it across.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SigningKey } from '../../mock-server/core/index.js';
-import { startMockServer, type RunningMockServer } from '../../mock-server/server.js';
-import { testServerKeyPem } from '../support/keys.js';
+import type { RunningMockServer } from '../../mock-server/server.js';
+import { launchChromium, startPageMock, withoutChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECRET = 'web-app-test-secret';
 
@@ -61,18 +57,11 @@ async function stopApp(app: RunningApp): Promise<void> {
   apps.delete(app.process);
 }
 
-// CI installs chromium (.ci/run); a developer machine without it skips.
 // Each test starts the app's process (one to three times), which takes seconds on a busy machine.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the example web app in chromium', { timeout: 90_000 }, () => {
+describe.skipIf(withoutChromium)('the example web app in chromium', { timeout: 90_000 }, () => {
   beforeAll(async () => {
-    mock = await startMockServer(
-      { port: 0, logLevel: 'silent', keyFile: join(mkdtempSync(join(tmpdir(), 'web-app-')), 'k.pem') },
-      { signingKey: await SigningKey.fromPem(testServerKeyPem()) },
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    mock = await startPageMock();
+    browser = await launchChromium();
   });
 
   afterEach(async () => {
