@@ -8,20 +8,8 @@ import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
 import type { AppContract } from './store.js';
 
-/** What callers outside the core may see of a registered contract (no key objects). */
-export interface AppView {
-  clientId: string;
-  appId: string;
-  contractId: string;
-  name: string;
-  description?: string;
-  publicKeyPem: string;
-  redirectUris?: string[];
-  ttl?: { accessToken?: number; refreshToken?: number };
-  accessType?: 'r' | 'w';
-  rawData?: boolean;
-  details?: AppContractConfig['details'];
-}
+/** What callers outside the core may see of a registered contract: all of it but the key object. */
+export type AppView = Omit<AppContract, 'publicKey'>;
 
 export const appView = ({ publicKey: _key, ...view }: AppContract): AppView => view;
 
