@@ -12,7 +12,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'http', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] },
+        test: { name: 'http', include: ['test/**/*.test.ts'], exclude: ['test/browser/**', 'test/install/**'] },
       },
       {
         extends: true,
@@ -25,6 +25,18 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'contracts-provider', include: ['contracts/provider/**/*.test.ts'], fileParallelism: false },
+      },
+      {
+        // Packs both packages and installs them into a scratch app (from the npm registry's cache
+        // when it can), so it runs on its own, after the rest.
+        extends: true,
+        test: {
+          name: 'install',
+          include: ['test/install/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 420_000,
+        },
       },
     ],
   },

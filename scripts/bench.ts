@@ -3,6 +3,10 @@
  * PS512 signing rate measured in the same run as the baseline. Prints a table and writes it to
  * bench/results.md (and .json).
  *
+ * It also times the README's start command, `npm start`, to a 200 on /__admin/health, against a
+ * bare Node http server started the same way (through `npm start`, so npm's own cost is on both
+ * sides), alternating the two.
+ *
  * Each refresh request carries its own freshly signed request JWT (unique nonce, current
  * timestamp). They are signed before each load run by worker threads, so the load generator does
  * not compete with the server for the CPU while it measures.
@@ -14,6 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem, type, release, arch } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -21,6 +26,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 9);
 const demoKeyPem = readFileSync(join(root, 'fixtures/apps/demo-app.private.TEST-ONLY.pem'), 'utf8');
 const CLIENT_ID = 'demo-app_demo-ongoing';
 
@@ -93,7 +99,8 @@ interface Server {
 }
 
 function startServer(keyFile: string): Promise<Server> {
-  const proc = spawn(process.execPath, [join(root, 'dist/digime-mock.mjs'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent'], {
+  // --no-persist: each run starts empty, and measures serving, not writing the state file.
+  const proc = spawn(process.execPath, [join(root, 'dist/digime-mock.mjs'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent', '--no-persist'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -123,6 +130,70 @@ function bareNodeStartMs(): Promise<number> {
     proc.stdout.on('data', (d) => (out += d));
     proc.on('exit', () => resolve(Number(out)));
   });
+}
+
+// ---------- npm start, against a bare Node server started the same way ----------
+
+const BARE_SERVER = `
+import { createServer } from 'node:http';
+const server = createServer((req, res) => {
+  res.writeHead(req.url === '/__admin/health' ? 200 : 404, { 'content-type': 'application/json' });
+  res.end('{"status":"ok"}');
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+/** A folder whose `npm start` runs the bare server. */
+function bareServerPackage(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bare-'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bare-server', private: true, type: 'module', scripts: { start: 'node server.mjs' } }));
+  writeFileSync(join(dir, 'server.mjs'), BARE_SERVER);
+  return dir;
+}
+
+/**
+ * Milliseconds from spawning `npm start` in `cwd` to the first 200 from /__admin/health (asked
+ * for as soon as the server prints where it listens). npm runs in its own process group, which is
+ * stopped afterwards.
+ */
+async function npmStartToHealthy(cwd: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const proc = spawn('npm', ['start', '--silent', '--', ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (d) => {
+        out += d;
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`npm start in ${cwd} exited ${code}`)));
+    });
+    const res = await fetch(`${url}/__admin/health`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url}/__admin/health answered ${res.status}`);
+    return performance.now() - t0;
+  } finally {
+    const exited = once(proc, 'exit');
+    process.kill(-proc.pid!, 'SIGTERM');
+    await exited;
+  }
+}
+
+async function startTimes(keyFile: string) {
+  const bareDir = bareServerPackage();
+  const mockArgs = ['--port', '0', '--key-file', keyFile, '--log-level', 'silent'];
+  // One unmeasured start of each, then the two alternately.
+  await npmStartToHealthy(root, mockArgs);
+  await npmStartToHealthy(bareDir, []);
+  const mock: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < START_RUNS; i++) {
+    mock.push(await npmStartToHealthy(root, mockArgs));
+    bare.push(await npmStartToHealthy(bareDir, []));
+  }
+  return { mock, bare };
 }
 
 function rssMb(pid: number): number {
@@ -206,6 +277,11 @@ async function main() {
     await stop(s);
   }
 
+  console.log(`npm start to a healthy /__admin/health, against a bare Node server, ${START_RUNS} runs each …`);
+  const npmStart = await startTimes(keyFile);
+  const startRatio = median(npmStart.mock) / median(npmStart.bare);
+  console.log(`  ${range(npmStart.mock)} ms against ${range(npmStart.bare)} ms: ${startRatio.toFixed(2)} ×`);
+
   const server = await startServer(keyFile);
   const refreshToken = await obtainRefreshToken(server.url);
   const claims = { grant_type: 'refresh_token', refresh_token: refreshToken };
@@ -236,6 +312,8 @@ async function main() {
     ['one connection, median', `${single.toFixed(2)} ms`, '', '≤ 1 ms'],
     ['start to listening (existing key)', `${range(starts)} ms`, `${(median(starts) / median(bare)).toFixed(1)} × bare Node start`, '≤ 200 ms'],
     ['baseline: bare Node start (to its first line)', `${range(bare)} ms`, '1.0 ×', ''],
+    ['`npm start` to 200 on /__admin/health', `${range(npmStart.mock)} ms`, `${startRatio.toFixed(2)} × bare server via npm start`, '≤ 2 ×'],
+    ['baseline: bare Node http server, `npm start` to 200 on /__admin/health', `${range(npmStart.bare)} ms`, '1.0 ×', ''],
     ['RSS after the load', `${rss.toFixed(0)} MB`, '', '≤ 150 MB'],
     ['baseline: single-thread PS512 signing', `${signRate.toFixed(0)} sig/s`, '1.00 ×', ''],
   ];
@@ -244,7 +322,7 @@ async function main() {
     `Benchmark of ${date} — ${machine}`,
     `Refresh grant, ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs (median, min–max); each request with its own signed request JWT.`,
     `Each refresh costs two PS512 signatures: the token response on the request's path, and the family's next access token, signed ahead.`,
-    `Start times count from the process's time origin, as Node reports it (performance.now()), to listening.`,
+    `Start times count from the process's time origin, as Node reports it (performance.now()), to listening; \`npm start\` times from spawning npm to the first 200 on /__admin/health, ${START_RUNS} starts each, alternating with the bare server.`,
     '',
     '| measure | result | ratio | target |',
     '|---|---|---|---|',
@@ -254,7 +332,7 @@ async function main() {
   console.log('\n' + table);
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(join(root, 'bench/results.md'), table);
-  writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ date, machine, signRate, runs, ratio, single, starts, bare, rss }, null, 2) + '\n');
+  writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ date, machine, signRate, runs, ratio, single, starts, bare, npmStart, startRatio, rss }, null, 2) + '\n');
 }
 
 main().catch((err) => {

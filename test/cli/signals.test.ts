@@ -92,7 +92,7 @@ describe('stopping the mock', { timeout: 120_000 }, () => {
       await exited(npm);
     } finally {
       // Whatever happened, nothing this test started outlives it.
-      if (npm.pid !== undefined) spawn('pkill', ['-KILL', '-f', `--data-dir ${dir}`]);
+      if (npm.pid !== undefined) spawn('pkill', ['-KILL', '-f', `data-dir ${dir}`]);
     }
   });
 });

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `digime-mock` command (built to dist/digime-mock.mjs): runs the server's bundle
+ * (dist/digime-mock.cjs) with V8's code cache, kept in the system's temporary folder, so that a
+ * start after the first skips most of compiling the bundle. The cache is written when a run without
+ * one ends, and V8 itself refuses a cache that does not fit the bundle or this Node.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+const bundle = fileURLToPath(new URL('./digime-mock.cjs', import.meta.url));
+// The bundle starts with the command's #! line, which a function body cannot hold.
+const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+const { size, mtimeMs } = statSync(bundle);
+const cacheDir = join(tmpdir(), `digime-mock-code-cache-${process.getuid?.() ?? 'user'}`);
+const cacheName = `${process.version}-${process.arch}-${size}-${Math.trunc(mtimeMs)}.bin`;
+const cacheFile = join(cacheDir, cacheName);
+
+/** A cache is compiled code: read one only from a folder that nobody else can write to. */
+function ownFolder(path) {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat?.isDirectory() === true && (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
+}
+
+let cachedData;
+try {
+  cachedData = ownFolder(cacheDir) ? readFileSync(cacheFile) : undefined;
+} catch {
+  cachedData = undefined;
+}
+const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+if (!cachedData || script.cachedDataRejected) {
+  // On the way out, so that the cache holds every function the run has compiled, start-up's too.
+  process.once('exit', () => {
+    try {
+      mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      if (!ownFolder(cacheDir)) return;
+      const aside = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(aside, script.createCachedData(), { mode: 0o600 });
+      renameSync(aside, cacheFile);
+      for (const name of readdirSync(cacheDir)) if (name !== cacheName && name.endsWith('.bin')) rmSync(join(cacheDir, name), { force: true });
+    } catch {
+      // No cache: the next start compiles the bundle again.
+    }
+  });
+}
+const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
+script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
