@@ -107,6 +107,26 @@ function fileConfig(path: string | undefined): Record<string, unknown> {
   return resolvePaths(raw as Record<string, unknown>, dirname(resolve(path)));
 }
 
+/** The process that started this one, read first thing: under npm it may go while the server starts. */
+const LAUNCHER = process.ppid;
+
+/**
+ * Why the server is to stop, from the first moment: a signal that arrives while it is still
+ * starting stops it as soon as it listens, rather than killing it half-way.
+ */
+const stopRequests = new Promise<string>((resolve) => {
+  process.once('SIGINT', () => resolve('SIGINT'));
+  process.once('SIGTERM', () => resolve('SIGTERM'));
+  // Under npm (`npm start`, `npx digime-mock`) the server runs below npm and a shell; when npm is
+  // stopped, the shell may die without passing the signal on, which would leave the server holding
+  // the port with nobody to stop it. So under npm, the server stops when its parent goes.
+  if (process.env.npm_command) {
+    setInterval(() => {
+      if (process.ppid !== LAUNCHER) resolve('the end of the npm process that started it');
+    }, 250).unref();
+  }
+});
+
 async function main(): Promise<void> {
   const { flags, configFile, help: wantsHelp } = readFlags(process.argv.slice(2));
   if (wantsHelp) {
@@ -153,10 +173,7 @@ async function main(): Promise<void> {
     ...(certificateAuthority?.certFile ? trustLines(certificateAuthority.certFile) : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  let stopping = false;
-  const stop = (why: string) => {
-    if (stopping) return;
-    stopping = true;
+  void stopRequests.then((why) =>
     running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(
       () => {
         writer?.stop();
@@ -168,24 +185,8 @@ async function main(): Promise<void> {
         process.stderr.write(`digime-mock: stopped on ${why}, with an error closing the server: ${(err as Error).message}\n`);
         process.exit(1);
       },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  stopWithNpm(() => stop('the end of the npm process that started it'));
-}
-
-/**
- * Under npm (`npm start`, `npx digime-mock`) the server runs below npm and a shell; when npm is
- * stopped, the shell may die without passing the signal on, which would leave the server holding
- * the port with nobody to stop it. So under npm, the server stops when its parent goes.
- */
-function stopWithNpm(stop: () => void): void {
-  if (!process.env.npm_command) return;
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) stop();
-  }, 250).unref();
+    ),
+  );
 }
 
 main().catch((err: unknown) => {
