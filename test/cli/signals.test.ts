@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { exited, root, startCommand, stopAll } from '../support/cli.js';
 
 afterEach(stopAll);
@@ -77,6 +77,7 @@ describe('stopping the mock', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'signals-'));
     const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--data-dir', dir, '--log-level', 'silent'], { cwd: root });
     let output = '';
+    onTestFailed(() => console.error(`npm start printed:\n${output}`));
     const url = await new Promise<string>((resolve, reject) => {
       npm.stdout.on('data', (d) => {
         output += d;
