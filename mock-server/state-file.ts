@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Authority } from './core/index.js';
+import { wallClock, type Authority } from './core/index.js';
 
 export type StateLoad = { outcome: 'restored' } | { outcome: 'absent' } | { outcome: 'damaged'; movedTo: string; reason: string };
 
@@ -23,7 +23,7 @@ export function loadStateFile(file: string, authority: Authority, warn: (line: s
   } catch (err) {
     reason = (err as Error).message;
   }
-  const movedTo = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const movedTo = `${file}.damaged-${new Date(wallClock.now()).toISOString().replace(/[:.]/g, '-')}`;
   renameSync(file, movedTo);
   warn(`digime-mock: warning: the state in ${file} could not be restored (${reason}); moved it to ${movedTo} and started empty`);
   return { outcome: 'damaged', movedTo, reason };

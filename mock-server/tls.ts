@@ -9,7 +9,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, 
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { ConfigError } from './core/index.js';
+import { ConfigError, wallClock } from './core/index.js';
 
 export interface CertificateAuthority {
   /** The CA certificate (PEM): what a device or client is told to trust. */
@@ -47,7 +47,8 @@ function serialNumber(): string {
 }
 
 /** A new certificate authority, in memory. */
-export function createCertificateAuthority(now = Date.now()): CertificateAuthority {
+/** Certificates are checked against real time, never the mock clock. */
+export function createCertificateAuthority(now = wallClock.now()): CertificateAuthority {
   const keyPem = newRsaKeyPem();
   const { privateKey, publicKey } = forgeKeys(keyPem);
   const cert = forge.pki.createCertificate();
@@ -124,7 +125,7 @@ export function hostOf(url: string): string {
 }
 
 /** A server certificate for `hosts`, signed by the authority, valid for 397 days (what browsers and iOS accept). */
-export function issueServerCertificate(ca: CertificateAuthority, extraHosts: string[] = [], now = Date.now()): ServerCertificate {
+export function issueServerCertificate(ca: CertificateAuthority, extraHosts: string[] = [], now = wallClock.now()): ServerCertificate {
   const hosts = [...new Set(['localhost', '127.0.0.1', '::1', ...extraHosts])];
   const keyPem = newRsaKeyPem();
   const { publicKey } = forgeKeys(keyPem);
