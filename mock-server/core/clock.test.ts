@@ -54,4 +54,23 @@ describe('MockClock', () => {
     expect(clock.now()).toBe(1_000_001);
     expect(clock.state().frozen).toBe(false);
   });
+
+  it('moves by exactly what it is told and reports exactly its offset, however much time each reading of the source takes', () => {
+    let t = 1_000_000;
+    const clock = new MockClock({ source: { now: () => t++ } });
+    clock.advance(3600);
+    expect(clock.state().offsetMs).toBe(3_600_000);
+    clock.advance(-1.5);
+    expect(clock.state().offsetMs).toBe(3_598_500);
+  });
+
+  it('is restored as saved: a running clock at its offset, a frozen one at its time', () => {
+    let t = 1_000_000;
+    const clock = new MockClock({ source: { now: () => t++ } });
+    expect(clock.restore({ nowMs: 0, offsetMs: 3_600_000, frozen: false }).offsetMs).toBe(3_600_000);
+    expect(clock.restore({ nowMs: 42_000, offsetMs: 0, frozen: true })).toMatchObject({ nowMs: 42_000, frozen: true });
+    expect(clock.now()).toBe(42_000);
+    expect(() => clock.restore({ nowMs: 0, offsetMs: 9e15, frozen: false })).toThrow(RangeError);
+    expect(clock.now()).toBe(42_000);
+  });
 });

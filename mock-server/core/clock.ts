@@ -56,7 +56,13 @@ export class MockClock implements Clock {
 
   /** Moves the clock forward (or back, with a negative number) by whole or fractional seconds. */
   advance(seconds: number): ClockState {
-    return this.set(this.now() + Math.round(seconds * 1000));
+    const ms = Math.round(seconds * 1000);
+    checked(this.now() + ms);
+    // Added to what is kept, not re-derived from a second reading of the source, so that a move
+    // by exactly one hour is exactly one hour however long the reading took.
+    if (this.#frozenAt !== undefined) this.#frozenAt += ms;
+    else this.#offset += ms;
+    return this.state();
   }
 
   /** Sets the time; a time no Date can hold throws ClockRangeError and changes nothing. */
@@ -76,6 +82,14 @@ export class MockClock implements Clock {
     return this.state();
   }
 
+  /** Puts the clock back as saved: a running clock at its offset from real time, a frozen one at its time. */
+  restore(saved: { nowMs: number; offsetMs: number; frozen: boolean }): ClockState {
+    checked(saved.frozen ? saved.nowMs : this.#source.now() + checked(saved.offsetMs));
+    this.#offset = saved.offsetMs;
+    this.#frozenAt = saved.frozen ? saved.nowMs : undefined;
+    return this.state();
+  }
+
   /** Back to real time, unfrozen. */
   reset(): ClockState {
     this.#offset = 0;
@@ -84,12 +98,14 @@ export class MockClock implements Clock {
   }
 
   state(): ClockState {
-    const nowMs = this.now();
+    // One reading of the source, so that a running clock reports exactly the offset it keeps.
+    const real = this.#source.now();
+    const nowMs = this.#frozenAt ?? real + this.#offset;
     return {
       now: new Date(nowMs).toISOString(),
       nowMs,
       frozen: this.#frozenAt !== undefined,
-      offsetMs: nowMs - this.#source.now(),
+      offsetMs: nowMs - real,
     };
   }
 }

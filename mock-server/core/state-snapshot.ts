@@ -256,10 +256,7 @@ export function applySnapshot(ctx: CoreContext, dir: UserDirectory, checked: Che
     map.clear();
     for (const [key, value] of checked.maps.get(name) ?? []) map.set(key, value);
   }
-  const { clock } = ctx;
-  clock.freeze(false);
-  clock.set(checked.clock.frozen ? checked.clock.nowMs : ctx.wallClock.now() + checked.clock.offsetMs);
-  clock.freeze(checked.clock.frozen);
+  ctx.clock.restore(checked.clock);
   const other = checked.keys.find((k) => k.kid !== ctx.keys.kid);
   if (other) ctx.previousKey = other;
   else delete ctx.previousKey;
