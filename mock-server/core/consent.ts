@@ -60,9 +60,7 @@ export async function authorize(ctx: CoreContext, { app, claims }: VerifiedReque
   let reauthConsent: Consent | undefined;
   if (claims.access_token !== undefined) reauthConsent = consentNamedBy(ctx, app, claims.access_token);
 
-  const actions = body && typeof body === 'object' ? (body as Record<string, unknown>).actions : undefined;
-  const pull = actions && typeof actions === 'object' ? (actions as Record<string, unknown>).pull : undefined;
-  const sessionOptions = parseSessionOptions(pull, 'actions.pull');
+  const sessionOptions = parseSessionOptions(pullOf(body), 'actions.pull');
 
   const session = createSession(ctx, app.clientId, undefined, sessionOptions);
   const code: PreauthorizationCode = {
@@ -81,6 +79,9 @@ export async function authorize(ctx: CoreContext, { app, claims }: VerifiedReque
   return { preauthorization_code: code.code, session: sessionView(session) };
 }
 
+/** The `actions.pull` of a request body, whatever shape the body has. */
+const pullOf = (body: unknown): unknown => (body as { actions?: { pull?: unknown } } | null | undefined)?.actions?.pull;
+
 /**
  * `POST oauth/token/reference` → `{reference_code, session}` for the user-reauth and onboard pages.
  * `actions.pull` scopes the session, as at authorize (the consent's own scope still applies).
@@ -95,8 +96,8 @@ export async function tokenReference(ctx: CoreContext, { app, claims }: Verified
   if (challenge !== undefined && !PKCE_CHALLENGE.test(challenge)) {
     throw errors.validation('code_challenge must be 43 base64url characters');
   }
-  const actions = body && typeof body === 'object' ? (body as Record<string, unknown>).actions : undefined;
-  const pull = actions && typeof actions === 'object' ? (actions as Record<string, unknown>).pull : undefined;
+  const pull = pullOf(body);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: without a pull the session takes the consent's options, whose scope applies to every session of the consent anyway
   const sessionOptions = pull === undefined || pull === null ? undefined : parseSessionOptions(pull, 'actions.pull');
   const session = createSession(ctx, app.clientId, consent.consentId, sessionOptions ?? consent.sessionOptions);
   const code: PreauthorizationCode = {
@@ -251,7 +252,7 @@ export function decideConsent(
   const sampled = sample && sampleAccount(ctx, user!.id, sample);
   if (sampled && !consent.accountReferences.includes(sampled.reference)) consent.accountReferences.push(sampled.reference);
   let accountReference = sampled ? sampled.reference : consent.accountReferences[0];
-  if (page === 'onboard' && service !== undefined && !sample) {
+  if (page === 'onboard' && !sample) {
     const match = libraryAccounts(ctx, user!).find((a) => String(a.serviceTypeId) === service);
     if (match) {
       if (!consent.accountReferences.includes(match.reference)) consent.accountReferences.push(match.reference);
@@ -287,6 +288,7 @@ export async function exchangeCode(ctx: CoreContext, { app, claims }: VerifiedRe
   if (!code || code.clientId !== app.clientId) throw errors.invalidGrant('The authorization code is invalid');
   if (code.usedAt !== undefined) {
     // A replayed code may be stolen: what it produced stops working (RFC 6749 §4.1.2).
+    // Stryker disable next-line ConditionalExpression: every token has a family, so revoking an undefined one revokes none
     if (code.family) revokeFamily(ctx, code.family);
     throw errors.invalidGrant('The authorization code has already been used');
   }

@@ -1,12 +1,12 @@
 /** The request-JWT rules on their own, with a fake wall clock: no Express, no HTTP. */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { demoPrivateKey, DEMO_CLIENT_ID } from '../../test/support/keys.js';
 import { Authority } from './authority.js';
 import { ApiError } from './errors.js';
 import { SigningKey } from './keys.js';
-import { bearerToken, verifyRequestJwt } from './request-jwt.js';
+import { bearerToken, verifyPs512, verifyRequestJwt } from './request-jwt.js';
 import { Store, type AppContract } from './store.js';
 import { testServerKeyPem } from '../../test/support/keys.js';
 
@@ -89,6 +89,19 @@ describe('bearerToken', () => {
   it('finds nothing in any other header', () => {
     for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Bearerabc', 'Basic abc', 'XBearer abc', ' Bearer abc', 'Bearer abc def']) {
       expect(bearerToken(header), String(header)).toBeUndefined();
+    }
+  });
+});
+
+describe('verifyPs512', () => {
+  it('answers false, never throws, for a key, a signature or a text that cannot be a PS512 JWS', async () => {
+    const jwt = await sign({ nonce: 'p'.repeat(32), timestamp: 1 });
+    const key = createPublicKey(demoPrivateKey);
+    expect(verifyPs512(jwt, key)).toBe(true);
+    expect(verifyPs512(jwt, generateKeyPairSync('ed25519').publicKey)).toBe(false);
+    expect(verifyPs512(jwt, generateKeyPairSync('x25519').publicKey)).toBe(false);
+    for (const text of [jwt.slice(0, jwt.lastIndexOf('.') + 1), jwt.replaceAll('.', ''), '', '.', jwt.slice(0, -2)]) {
+      expect(verifyPs512(text, key), text).toBe(false);
     }
   });
 });

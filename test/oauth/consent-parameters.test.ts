@@ -80,6 +80,7 @@ describe('sample-data onboarding (service + sampleDataSet)', () => {
     expect(listed[0]).toMatchObject({ sample: true, sourceId: 19, serviceTypeId: 19, serviceTypeName: 'Spotify', type: 'USER' });
     expect(listed[0]!.reference).toBe(params!.get('accountReference'));
     expect(listed[0]!.id).not.toBe('5_19_alex-spotify');
+    expect(h.authority.consent(token.consentid)?.accountReferences).toEqual([params!.get('accountReference')]);
 
     // The next session, started by the app, lists the data set's files and downloads its objects.
     const session = (await trigger(h, token.access_token.value)).body.session.key as string;
@@ -140,6 +141,7 @@ describe('sample-data onboarding (service + sampleDataSet)', () => {
         expect(res.status, JSON.stringify(query)).toBe(400);
         expect(res.headers['content-type']).toMatch(/^text\/html/);
         expect(res.text).toMatch(/sample data/i);
+        if (query.service === undefined) expect(res.text).toContain('needs the service');
       }
       const posted = await h.http.post('/apps/saas/authorize').type('form').send({ code: a.code, decision: 'accept', ...query });
       expect(posted.status).toBe(400);

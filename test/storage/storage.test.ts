@@ -126,6 +126,22 @@ describe('POST reference {type: "cloudId"} and storageRef on the consent page', 
     expect((await storageReference(id)).status).toBeLessThan(300);
   });
 
+  it('only the authorize page hands a storage over: on the onboard page storageRef is ignored', async () => {
+    const f = await createHarness();
+    const { payload } = await authorizeAndExchange(f, { user: 'demo' });
+    const { id } = (await createStorage(f)).body;
+    const ref = (await storageReference(id, f)).body.id;
+    const reference = await f.http
+      .post('/v1.7/oauth/token/reference')
+      .set(bearer(await signRequest({ access_token: payload.access_token.value, redirect_uri: REDIRECT_URI })))
+      .send({});
+    const { reference_code: code } = decodeJwt(reference.body.token) as { reference_code: string };
+    const onboard = await f.http.get('/apps/saas/onboard').query({ code, storageRef: ref, autoConsent: 'accept' });
+    expect(new URL(onboard.headers.location as string).searchParams.get('success')).toBe('true');
+    expect((await userStorage(f, payload.access_token.value)).body.id).not.toBe(id);
+    expect((await storageReference(id, f)).status).toBeLessThan(300);
+  });
+
   it('a denied consent leaves the storage provisional', async () => {
     const f = await createHarness();
     const { id } = (await createStorage(f)).body;
