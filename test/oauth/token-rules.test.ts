@@ -94,6 +94,19 @@ describe('a presented token must be exactly the value that was issued', () => {
     expect((await refresh(h, payload.refresh_token.value)).status).toBe(201);
   });
 
+  it('a missing, empty, non-string or oversized token is refused like any unknown one: 401, never a 5xx', async () => {
+    const withClaims = async (claims: Record<string, unknown>) =>
+      h.http.get('/v1.7/permission-access/accounts').set(bearer(await signRequest(claims)));
+    expectInvalidToken(await withClaims({}), 'access_token');
+    for (const access_token of [null, '', 42, { jti: 'x' }, ['a.b.c'], 'a'.repeat(8193)]) {
+      expectInvalidToken(await withClaims({ access_token }), 'access_token');
+    }
+    for (const refresh_token of [undefined, null, '', 42, 'a'.repeat(8193)]) {
+      const res = await h.http.post('/v1.7/oauth/token').set(bearer(await signRequest({ grant_type: 'refresh_token', refresh_token })));
+      expectInvalidToken(res, 'refresh_token');
+    }
+  });
+
   it('a refresh token is not an access token', async () => {
     const { payload } = await authorizeAndExchange(h);
     expectInvalidToken(await readAccounts(h, payload.refresh_token.value), 'access_token');
