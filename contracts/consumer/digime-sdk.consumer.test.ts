@@ -11,6 +11,8 @@ import {
   ServerError,
   codeChallengeFor,
   createDigimeClient,
+  decryptFileBytes,
+  DigimeClient,
   type ConsentHandler,
   type ConsentRequest,
   type DigimeClientOptions,
@@ -20,26 +22,47 @@ import {
   ACCESS_EXPIRES_ON,
   ACCESS_TOKEN,
   ACCOUNT,
+  ACCOUNT_ID,
+  ACCOUNT_REF,
   ACCOUNT_REFERENCE,
   API_PATH,
   APP,
   AUTHORIZATION_CODE,
   CALL_CLAIMS,
+  CATEGORY,
+  CLOUD_PATH,
   CONSENT_ID,
+  CONTRACT_DETAILS,
+  COUNTRY,
+  FHIR_RESOURCE,
   FILE_LAST_MODIFIED,
   FILE_METADATA,
   FILE_NAME,
   FILE_OBJECTS,
   FILE_UPDATED_DATE,
   NOW,
+  PLATFORM,
   PREAUTHORIZATION_CODE,
+  PROVIDER_ACCOUNT_ID,
+  PUSHED_FILE,
+  PUSH_DESCRIPTOR,
   REDIRECT_URI,
   REFERENCE_CODE,
   REFRESHED_ACCESS_TOKEN,
   REFRESH_EXPIRES_ON,
   REFRESH_TOKEN,
+  REVOKE_LOCATION,
+  SAMPLE_DATA_SET,
+  SAMPLE_DATA_SET_ID,
+  SAMPLE_SOURCE_ID,
   SESSION_EXPIRY,
   SESSION_KEY,
+  SOURCE,
+  STORAGE,
+  STORAGE_CONTENT,
+  STORAGE_ENTRY,
+  STORAGE_FILE_NAME,
+  STORAGE_FOLDER,
   STORED_TOKEN,
   USER_ID,
   appPrivateKey,
@@ -63,8 +86,12 @@ const approveConsent: ConsentHandler = async (request) => {
   return { success: true, state: request.state, code: AUTHORIZATION_CODE, accountReference: ACCOUNT_REFERENCE };
 };
 
+/** The client's methods the scenarios called (the last test checks that is every one). */
+const METHODS = Object.getOwnPropertyNames(DigimeClient.prototype).filter((m) => m !== 'constructor') as (keyof DigimeClient)[];
+const called = new Set<string>();
+
 function sdk(transport: PactTransport, options: Partial<DigimeClientOptions> = {}) {
-  return createDigimeClient({
+  const client = createDigimeClient({
     appId: APP.appId,
     contractId: APP.contractId,
     privateKey: appPrivateKey,
@@ -74,6 +101,17 @@ function sdk(transport: PactTransport, options: Partial<DigimeClientOptions> = {
     now: () => NOW,
     ...options,
   });
+  // Each method noted as it runs, also when another method calls it (readAllFiles calls readFile).
+  for (const method of METHODS) {
+    const run = (client[method] as (...args: unknown[]) => unknown).bind(client);
+    Object.defineProperty(client, method, {
+      value: (...args: unknown[]) => {
+        called.add(method);
+        return run(...args);
+      },
+    });
+  }
+  return client;
 }
 
 const calls = (t: PactTransport) => t.sent.map((r) => r.call ?? `${r.method} ${r.path}`);
@@ -353,5 +391,186 @@ describe('data', () => {
       await expect(sdk(transport).deleteUser({ oAuthToken: STORED_TOKEN })).resolves.toBeUndefined();
       expect(transport.sent).toMatchObject([{ method: 'DELETE', path: `${API_PATH}/user`, call: 'user' }]);
     });
+  });
+});
+
+describe('contract details and discovery (the app key alone signs them)', () => {
+  it("getContractDetails: the app's contract", async () => {
+    await withPactMock([interaction.contractDetails], async (mock) => {
+      const transport = pactTransport({ mock });
+      await expect(sdk(transport).getContractDetails()).resolves.toEqual(CONTRACT_DETAILS);
+      expect(calls(transport)).toEqual(['app']);
+      expect(sentAs(transport, 'app')[0]?.claims).not.toHaveProperty('access_token');
+    });
+  });
+
+  it('querySources: the approved pull sources (the filter the official SDK adds when the app gives none)', async () => {
+    await withPactMock([interaction.sources], async (mock) => {
+      const result = await sdk(pactTransport({ mock })).querySources();
+      expect(result).toEqual({ data: [SOURCE], limit: 1, offset: 0, total: 1 });
+    });
+  });
+
+  it('queryCountries, queryPlatforms, queryCategories: the lists of the catalogue', async () => {
+    await withPactMock([interaction.countries, interaction.platforms, interaction.categories], async (mock) => {
+      const client = sdk(pactTransport({ mock }));
+      await expect(client.queryCountries()).resolves.toEqual({ data: [COUNTRY] });
+      await expect(client.queryPlatforms()).resolves.toEqual({ data: [PLATFORM] });
+      await expect(client.queryCategories()).resolves.toEqual({ data: [CATEGORY] });
+    });
+  });
+
+  it("getServiceSampleDataSets: a source's sample data sets, by id", async () => {
+    await withPactMock([interaction.sampleDataSets], async (mock) => {
+      await expect(sdk(pactTransport({ mock })).getServiceSampleDataSets({ sourceId: SAMPLE_SOURCE_ID })).resolves.toEqual({
+        [SAMPLE_DATA_SET_ID]: SAMPLE_DATA_SET,
+      });
+    });
+  });
+});
+
+describe("one of the user's accounts", () => {
+  it('deleteAccount: the account in the accountId header', async () => {
+    await withPactMock([interaction.deleteAccount], async (mock) => {
+      const transport = pactTransport({ mock });
+      await expect(sdk(transport).deleteAccount({ oAuthToken: STORED_TOKEN, accountId: ACCOUNT_ID })).resolves.toEqual({
+        deleted: true,
+        oAuthToken: STORED_TOKEN,
+      });
+      expect(transport.sent).toMatchObject([{ method: 'DELETE', path: `${API_PATH}/permission-access/service/h:accountId`, call: 'user' }]);
+    });
+  });
+
+  it("getRevokeAccountPermissionUrl: the revoke page's location, coming back to the client's redirect URI", async () => {
+    await withPactMock([interaction.revokeAccountPermission], async (mock) => {
+      await expect(sdk(pactTransport({ mock })).getRevokeAccountPermissionUrl({ oAuthToken: STORED_TOKEN, accountId: ACCOUNT_ID })).resolves.toEqual({
+        location: REVOKE_LOCATION,
+        oAuthToken: STORED_TOKEN,
+      });
+    });
+  });
+
+  it('getReauthorizeAccountUrl: a token reference without PKCE, a reference to the account, the reauthorize page', async () => {
+    await withPactMock([interaction.jwks, interaction.reauthorizeAccountReference, interaction.accountReference], async (mock) => {
+      const transport = pactTransport({ mock });
+      const result = await sdk(transport).getReauthorizeAccountUrl({ oAuthToken: STORED_TOKEN, accountId: ACCOUNT_ID });
+      expect(result).toEqual({
+        url: `https://api.digi.me/apps/saas/reauthorize?code=${REFERENCE_CODE}&accountRef=${ACCOUNT_REF}`,
+        state: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+        session: { key: SESSION_KEY, expiry: SESSION_EXPIRY },
+        oAuthToken: STORED_TOKEN,
+      });
+      expect(calls(transport)).toEqual(['onboard', `GET ${API_PATH}/jwks/oauth`, 'app']);
+      expect(sentAs(transport, 'onboard')[0]?.claims).toMatchObject({ access_token: ACCESS_TOKEN, state: result.state });
+    });
+  });
+});
+
+describe("a file's metadata, the portability report, push", () => {
+  it("readFileMetadata: a HEAD request for a completed session's file", async () => {
+    await withPactMock([interaction.fileMetadata], async (mock) => {
+      const result = await sdk(pactTransport({ mock })).readFileMetadata({ oAuthToken: STORED_TOKEN, sessionKey: SESSION_KEY, fileName: FILE_NAME });
+      expect(result).toEqual({
+        fileName: FILE_NAME,
+        metadata: FILE_METADATA,
+        compression: 'none',
+        lastModified: FILE_LAST_MODIFIED,
+        oAuthToken: STORED_TOKEN,
+      });
+    });
+  });
+
+  it('getPortabilityReport: the MedMij report, as XML text', async () => {
+    await withPactMock([interaction.portabilityReport], async (mock) => {
+      const { file, oAuthToken } = await sdk(pactTransport({ mock })).getPortabilityReport({ oAuthToken: STORED_TOKEN, serviceType: 'medmij' });
+      expect(oAuthToken).toBe(STORED_TOKEN);
+      // The text as the Pact mock renders the example (attribute order and quotes are its own).
+      expect(file).toMatch(/^<\?xml[^>]*\?>\s*<portabilityReport [^>]*serviceType='medmij'/);
+      expect(file).toContain(`<user id='${USER_ID}'/>`);
+      expect(file).toContain(`<account id='${ACCOUNT.id}' reference='${ACCOUNT.reference}' sourceId='${ACCOUNT.sourceId}'/>`);
+    });
+  });
+
+  it("pushData to the library: the file's bytes with the FileDescriptor the app key signs", async () => {
+    await withPactMock([interaction.pushToLibrary], async (mock) => {
+      const result = await sdk(pactTransport({ mock })).pushData({
+        oAuthToken: STORED_TOKEN,
+        type: 'library',
+        data: { fileData: PUSHED_FILE, fileName: 'example.pdf', fileDescriptor: PUSH_DESCRIPTOR },
+      });
+      expect(result).toEqual({ oAuthToken: STORED_TOKEN });
+    });
+  });
+
+  it("pushData to a provider: a FHIR resource for the user's account there", async () => {
+    await withPactMock([interaction.pushToProvider], async (mock) => {
+      const result = await sdk(pactTransport({ mock })).pushData({
+        oAuthToken: STORED_TOKEN,
+        type: 'provider',
+        accountId: PROVIDER_ACCOUNT_ID,
+        standard: 'fhir',
+        version: 'stu3',
+        data: FHIR_RESOURCE,
+      });
+      expect(result).toEqual({ oAuthToken: STORED_TOKEN });
+    });
+  });
+});
+
+describe('storage', () => {
+  it('createProvisionalStorage, then getAuthorizeUrl({ storageId }) names it on the consent page by a reference', async () => {
+    await withPactMock([interaction.provisionalStorage], async (mock) => {
+      await expect(sdk(pactTransport({ mock })).createProvisionalStorage()).resolves.toEqual({ storage: STORAGE });
+    });
+    await withPactMock([interaction.jwks, interaction.authorize, interaction.storageReference], async (mock) => {
+      const transport = pactTransport({ mock });
+      const { url } = await sdk(transport, { consentHandler: undefined }).getAuthorizeUrl({ storageId: STORAGE.id });
+      expect(url).toBe(`https://api.digi.me/apps/saas/authorize?code=${PREAUTHORIZATION_CODE}&sourceType=pull&storageRef=example-storage-ref`);
+      expect(calls(transport)).toEqual(['authorize', `GET ${API_PATH}/jwks/oauth`, 'app']);
+    });
+  });
+
+  it("getUserStorage: the user's storage", async () => {
+    await withPactMock([interaction.userStorage], async (mock) => {
+      await expect(sdk(pactTransport({ mock })).getUserStorage({ oAuthToken: STORED_TOKEN })).resolves.toEqual({ storage: STORAGE, oAuthToken: STORED_TOKEN });
+    });
+  });
+
+  it('uploadFileToStorage: the file encrypted for the app key, on the cloud, with a cloud token', async () => {
+    await withPactMock([interaction.uploadStorageFile], async (mock) => {
+      const transport = pactTransport({ mock });
+      const result = await sdk(transport).uploadFileToStorage({
+        storageId: STORAGE.id,
+        path: STORAGE_FOLDER,
+        fileName: STORAGE_FILE_NAME,
+        fileData: Buffer.from(STORAGE_CONTENT),
+      });
+      expect(result).toEqual({ uploaded: true });
+      expect(transport.sent).toMatchObject([
+        { method: 'POST', path: `${CLOUD_PATH}/clouds/${STORAGE.id}/files/apps/${APP.appId}/${STORAGE_FOLDER}/${STORAGE_FILE_NAME}`, call: 'cloud' },
+      ]);
+      // What the contract cannot pin (a fresh key every time): the body is the file, encrypted for the app key.
+      expect(decryptFileBytes(appPrivateKey, transport.sent[0]!.bytes!).toString('utf8')).toBe(STORAGE_CONTENT);
+    });
+  });
+
+  it('listStorageFiles, downloadStorageFile (decrypted with the app key), deleteStorageFiles', async () => {
+    await withPactMock([interaction.listStorageFiles, interaction.downloadStorageFile, interaction.deleteStorageFile], async (mock) => {
+      const client = sdk(pactTransport({ mock }));
+      const { files, total } = await client.listStorageFiles({ storageId: STORAGE.id, path: STORAGE_FOLDER });
+      expect(total).toBe(1);
+      expect(files).toEqual([{ ...STORAGE_ENTRY, path: `/${STORAGE_FOLDER}/`, originalPath: `/${STORAGE_FOLDER}/` }]);
+      const path = `${files[0]!.path}${files[0]!.name}`;
+      const { bytes } = await client.downloadStorageFile({ storageId: STORAGE.id, path });
+      expect(bytes.toString('utf8')).toBe(STORAGE_CONTENT);
+      await expect(client.deleteStorageFiles({ storageId: STORAGE.id, path })).resolves.toEqual({ deleted: true });
+    });
+  });
+});
+
+describe('the contract covers the whole SDK', () => {
+  it('every method of the client ran in a scenario above', () => {
+    expect(METHODS.length).toBeGreaterThan(25);
+    expect(METHODS.filter((m) => !called.has(m))).toEqual([]);
   });
 });

@@ -83,6 +83,85 @@ const breakages: Breakage[] = [
     fails: 'a request for a file of a completed session',
     mentioning: 'x-metadata',
   },
+  {
+    name: 'contract details lose `accessType`',
+    apply(authority) {
+      const contractDetails = authority.contractDetails.bind(authority);
+      authority.contractDetails = (request) => {
+        const { accessType: _accessType, ...details } = contractDetails(request);
+        return details as ReturnType<typeof contractDetails>;
+      };
+    },
+    fails: "a request for the app's contract details",
+    mentioning: 'accessType',
+  },
+  {
+    name: 'sources lose their `service`',
+    apply(authority) {
+      const querySources = authority.querySources.bind(authority);
+      authority.querySources = (...args) => {
+        const answer = querySources(...args);
+        return { ...answer, data: answer.data.map(({ service: _service, ...source }) => source) } as ReturnType<typeof querySources>;
+      };
+    },
+    fails: 'a request for the approved pull sources',
+    mentioning: 'service',
+  },
+  {
+    name: 'the revoke page comes as a path, not a URL',
+    apply(authority) {
+      const revoke = authority.revokeAccountPermission.bind(authority);
+      authority.revokeAccountPermission = (...args) => ({ location: new URL(revoke(...args).location).pathname });
+    },
+    fails: "a request for the page that revokes the app's access to an account",
+    mentioning: 'location',
+  },
+  {
+    name: "a file's metadata comes without `last-modified`",
+    apply(authority) {
+      const readFileHead = authority.readFileHead.bind(authority);
+      authority.readFileHead = (...args) => ({ ...readFileHead(...args), lastModified: undefined }) as unknown as ReturnType<typeof readFileHead>;
+    },
+    fails: "a request for the metadata of a completed session's file",
+    mentioning: 'last-modified',
+  },
+  {
+    name: "the report's root element is renamed",
+    apply(authority) {
+      const report = authority.portabilityReport.bind(authority);
+      authority.portabilityReport = (...args) => report(...args).replaceAll('portabilityReport', 'report');
+    },
+    fails: "a request for the user's portability report",
+    mentioning: 'portabilityReport',
+  },
+  {
+    name: 'a push to an onboarded provider account is refused as unknown (404)',
+    apply(authority) {
+      authority.pushToProvider = () => {
+        throw new ApiError('NotFound', 'The account was not found');
+      };
+    },
+    fails: "a request to push a resource to the user's account at a provider",
+    mentioning: '201',
+  },
+  {
+    name: "the user's storage loses its `kid`",
+    apply(authority) {
+      const userStorage = authority.userStorage.bind(authority);
+      authority.userStorage = (request) => ({ id: userStorage(request).id }) as ReturnType<typeof userStorage>;
+    },
+    fails: "a request for the user's storage",
+    mentioning: 'kid',
+  },
+  {
+    name: 'a storage folder listing loses `total`',
+    apply(authority) {
+      const list = authority.listStorageFiles.bind(authority);
+      authority.listStorageFiles = (...args) => ({ files: list(...args).files }) as ReturnType<typeof list>;
+    },
+    fails: "a request for the files in a folder of the user's storage",
+    mentioning: 'total',
+  },
 ];
 
 let provider: Provider | undefined;

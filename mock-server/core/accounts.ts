@@ -1,10 +1,10 @@
 /**
- * A user's library of accounts (docs/protocol.md §9.2): the fixture's accounts and the sample
- * accounts onboarded since start (user-library.ts), less those the user deleted.
+ * A user's library of accounts (docs/protocol.md §9.2): the fixture's accounts and the sample and
+ * provider accounts onboarded since start (user-library.ts), less those the user deleted.
  * `DELETE permission-access/service/h:accountId` deletes one for every app: it leaves every
  * consent that covered it (so account lists, file lists and downloads lose it). A fixture account
- * stays deleted, a record in the store, and no consent given later covers it; a sample account
- * is simply gone, so onboarding its data set again brings a new one.
+ * stays deleted, a record in the store, and no consent given later covers it; a sample or provider
+ * account is simply gone, so onboarding its data set (or provider) again brings a new one.
  */
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
@@ -43,8 +43,11 @@ export function deleteAccount(ctx: CoreContext, consent: Consent, accountId: unk
   const account = requireListedAccount(ctx, consent, accountId);
   const { userId } = consent;
   const samples = ctx.store.sampleAccounts.get(userId);
+  const providers = ctx.store.providerAccounts.get(userId);
   if (samples?.some((s) => s.account.id === account.id)) {
     ctx.store.sampleAccounts.set(userId, samples.filter((s) => s.account.id !== account.id));
+  } else if (providers?.some((p) => p.account.id === account.id)) {
+    ctx.store.providerAccounts.set(userId, providers.filter((p) => p.account.id !== account.id));
   } else {
     ctx.store.deletedAccounts.set(deletionKey(userId, account.id), { userId, accountId: account.id, deletedAt: ctx.clock.now() });
   }

@@ -28,6 +28,7 @@ import type { Scenarios, User } from './model.js';
 import { createReference } from './references.js';
 import { verifyRequestJwt, type VerifiedRequest } from './request-jwt.js';
 import { portabilityReport, type ReportQuery } from './portability.js';
+import { connectProvider } from './provider-accounts.js';
 import * as push from './push.js';
 import { sampleDataSets } from './sample-data.js';
 import { resetState } from './reset.js';
@@ -242,6 +243,7 @@ export class Authority {
   }
 
   decideConsent(request: consent.ConsentRequest, decision: consent.ConsentDecision) {
+    connectProvider(this.#ctx, this.#catalogue, request, decision);
     return consent.decideConsent(this.#ctx, request, decision);
   }
 
@@ -568,5 +570,15 @@ export class Authority {
   /** A data session of the consent behind a live access token. */
   startSession(seed: { clientId: string; accessToken: string; sessionOptions?: unknown }) {
     return seeding.startSession(this.#ctx, seed);
+  }
+
+  /** A service onboarded into the consent behind a live access token, approved on the onboard page. */
+  onboardService(seed: { clientId: string; accessToken: string; service: string; redirectUri?: string }) {
+    return seeding.onboardService(this.#ctx, seed, (request, decision) => this.decideConsent(request, decision));
+  }
+
+  /** A file uploaded by the app to a storage it may use, encrypted for its own key. */
+  storeStorageFile(seed: { clientId: string; storageId: string; path: string; content: Uint8Array }) {
+    return seeding.storeStorageFile(this.#ctx, seed);
   }
 }

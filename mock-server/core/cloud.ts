@@ -11,7 +11,7 @@ import { ApiError, errors } from './errors.js';
 import { randomId } from './ids.js';
 import { bearerToken, verifyPs512 } from './request-jwt.js';
 import { requireStorage } from './storage.js';
-import type { AppContract, StorageFile } from './store.js';
+import type { AppContract, Storage, StorageFile } from './store.js';
 
 /** A cloud call's address: whose storage, which app's folder, and the path below that folder. */
 export interface CloudAddress {
@@ -103,18 +103,24 @@ function filesIn(ctx: CoreContext, storageId: string, appId: string, folder: str
 
 /** `POST …/<folder>/<name>`: stores the bytes, replacing a file of the same path. */
 export function uploadStorageFile(ctx: CoreContext, authorization: string | undefined, address: CloudAddress, body: Uint8Array | undefined): StorageFileEntry {
-  const { storage, folder, name } = access(ctx, authorization, address);
+  const { storage } = access(ctx, authorization, address);
+  return storeFile(ctx, storage, address.appId, address.path, body);
+}
+
+/** Puts a file at `path` in an app's folder of a storage, replacing one of the same path. */
+export function storeFile(ctx: CoreContext, storage: Storage, appId: string, path: string, body: Uint8Array | undefined): StorageFileEntry {
+  const { folder, name } = splitPath(path);
   if (name === '') throw errors.validation('a file name is required', 400);
   const file: StorageFile = {
     id: randomId(12),
     storageId: storage.id,
-    appId: address.appId,
+    appId,
     folder,
     name,
     data: new Uint8Array(body ?? []),
     uploadedAt: ctx.clock.now(),
   };
-  ctx.store.storageFiles.set(fileKey(storage.id, address.appId, folder, name), file);
+  ctx.store.storageFiles.set(fileKey(storage.id, appId, folder, name), file);
   return entry(file);
 }
 

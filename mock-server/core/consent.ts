@@ -18,6 +18,7 @@ import { createSession, sessionView } from './sessions.js';
 import { claimStorage } from './storage.js';
 import type { AppContract, Consent, PreauthorizationCode } from './store.js';
 import { consentNamedBy, issueTokens, requireAccessToken, revokeFamily } from './tokens.js';
+import { libraryUser } from './user-library.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -253,7 +254,7 @@ export function decideConsent(
   if (sampled && !consent.accountReferences.includes(sampled.reference)) consent.accountReferences.push(sampled.reference);
   let accountReference = sampled ? sampled.reference : consent.accountReferences[0];
   if (page === 'onboard' && !sample) {
-    const match = libraryAccounts(ctx, user!).find((a) => String(a.serviceTypeId) === service);
+    const match = libraryAccounts(ctx, libraryUser(ctx, user!.id) ?? user!).find((a) => String(a.serviceTypeId) === service);
     if (match) {
       if (!consent.accountReferences.includes(match.reference)) consent.accountReferences.push(match.reference);
       accountReference = match.reference;

@@ -4,11 +4,15 @@
  * exchange, the trigger), without HTTP and without request-JWT signatures.
  */
 import { randomBytes } from 'node:crypto';
-import { authorize, consentRequest, decideConsent, exchangeCode, pkceChallenge } from './consent.js';
+import { storeFile } from './cloud.js';
+import { authorize, consentRequest, decideConsent, exchangeCode, pkceChallenge, tokenReference } from './consent.js';
+import type { ConsentDecision, ConsentRequest } from './consent.js';
 import type { CoreContext } from './context.js';
+import { encryptForApp } from './data/encryption.js';
 import { errors } from './errors.js';
 import type { RequestClaims, VerifiedRequest } from './request-jwt.js';
 import { trigger } from './sessions.js';
+import { requireStorage } from './storage.js';
 import type { IssuedToken } from './tokens.js';
 
 /** A request as the core sees it once its JWT has been checked, for a caller that is the app itself. */
@@ -79,4 +83,34 @@ export async function issueTokens(ctx: CoreContext, seed: ConsentSeed & { jku: s
 export function startSession(ctx: CoreContext, seed: { clientId: string; accessToken: string; sessionOptions?: unknown }) {
   const { session } = trigger(ctx, trustedRequest(ctx, seed.clientId, { access_token: seed.accessToken }), seed.sessionOptions ?? {});
   return { sessionKey: session.key };
+}
+
+/**
+ * A service onboarded into the consent behind a live access token, as the onboard page's approval
+ * does it (`decide` is that decision, with all it brings: a provider account, docs/protocol.md §9.5).
+ * Returns the redirect's `accountReference`.
+ */
+export async function onboardService(
+  ctx: CoreContext,
+  seed: { clientId: string; accessToken: string; service: string; redirectUri?: string },
+  decide: (request: ConsentRequest, decision: ConsentDecision) => string,
+): Promise<{ accountReference: string | undefined }> {
+  const app = trustedRequest(ctx, seed.clientId).app;
+  const redirectUri = seed.redirectUri ?? app.redirectUris?.[0] ?? 'https://app.example/callback';
+  const { reference_code } = await tokenReference(
+    ctx,
+    trustedRequest(ctx, seed.clientId, { access_token: seed.accessToken, redirect_uri: redirectUri, state: 'seeded' }),
+  );
+  const redirect = new URL(decide(consentRequest(ctx, reference_code, 'onboard'), { decision: 'accept', service: seed.service }));
+  return { accountReference: redirect.searchParams.get('accountReference') ?? undefined };
+}
+
+/**
+ * A file in an app's folder of a storage it may use, as an app uploads it: `content` encrypted for
+ * the contract's own key (docs/protocol.md §9.6).
+ */
+export function storeStorageFile(ctx: CoreContext, seed: { clientId: string; storageId: string; path: string; content: Uint8Array }) {
+  const app = trustedRequest(ctx, seed.clientId).app;
+  const storage = requireStorage(ctx, app, seed.storageId);
+  return storeFile(ctx, storage, app.appId, seed.path, encryptForApp(Buffer.from(seed.content), app.publicKey));
 }

@@ -117,6 +117,12 @@ export interface SampleAccount {
   dataAccountId: string;
 }
 
+/** The user's account at a provider (a push source), made when the user onboarded it (docs/protocol.md §9.5). */
+export interface ProviderAccount {
+  userId: string;
+  account: Account;
+}
+
 /** A file an app pushed into its user's library (docs/protocol.md §9.5): listed as a raw file. */
 export interface PushedFile {
   /** The file's name in file lists: URL-safe, never like a mapped file's `18_…`. */
@@ -219,10 +225,10 @@ export class Store {
   /** `client_id:nonce` → wall-clock ms until which it is remembered. */
   readonly nonces = new Map<string, number>();
   /**
-   * Per token family, the next access token, already being signed (tokens.ts). A cache of
-   * signatures, not state: losing it costs one signature.
+   * Per token family, its next access tokens, already being signed (tokens.ts), and how many it
+   * keeps so. A cache of signatures, not state: losing it costs a signature per token.
    */
-  readonly presignedAccess = new Map<string, { jti: string; value: Promise<string> }>();
+  readonly presignedAccess = new Map<string, { depth: number; tokens: { jti: string; value: Promise<string> }[] }>();
   /** Raw files pushed to users' libraries, by name. */
   readonly pushedFiles = new Map<string, PushedFile>();
   readonly providerPushes = new Map<string, ProviderPush>();
@@ -231,6 +237,8 @@ export class Store {
   readonly storageFiles = new Map<string, StorageFile>();
   /** Sample accounts onboarded into users' libraries, by user id. */
   readonly sampleAccounts = new Map<string, SampleAccount[]>();
+  /** Accounts at providers that users onboarded, by user id. */
+  readonly providerAccounts = new Map<string, ProviderAccount[]>();
   /** Users made at run time (`POST /__admin/users`), each a copy of a fixture user's data set. */
   readonly runtimeUsers = new Map<string, RuntimeUser>();
   /** Scenarios set at run time for a user (`PUT /__admin/users/:id/scenario`): they replace the user's own. */

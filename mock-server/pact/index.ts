@@ -25,7 +25,15 @@ import { ProviderStateContext } from './state-context.js';
 import { createDigimeStateHandlers, type DigimeStateHandlersOptions, type StateHandlers } from './state-handlers.js';
 
 export { DIGIME_STATES } from './states.js';
-export type { AppStateParams, DigimeStateValues, ExpiryStateParams, SessionStateParams, UserStateParams } from './states.js';
+export type {
+  AppStateParams,
+  DigimeStateValues,
+  ExpiryStateParams,
+  ProviderStateParams,
+  SessionStateParams,
+  StorageFileParams,
+  UserStateParams,
+} from './states.js';
 export { ProviderStateContext, type StateClaims } from './state-context.js';
 export {
   createDigimeStateHandlers,
@@ -37,6 +45,7 @@ export {
 export {
   createResignRequestFilter,
   requestNonce,
+  resignCloudToken,
   resignRequestJwt,
   STATE_FAILED_CODE,
   STATE_FAILED_STATUS,

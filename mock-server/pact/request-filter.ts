@@ -10,7 +10,7 @@
  */
 import { randomInt, type KeyObject, createPrivateKey } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodeJwt, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { ObservedResponse } from './jws-payloads.js';
 import type { ProviderStateContext, StateClaims } from './state-context.js';
 
@@ -51,6 +51,32 @@ export async function resignRequestJwt(recorded: string, options: ResignOptions)
   return new SignJWT(claims).setProtectedHeader({ alg: 'PS512', typ: 'JWT' }).sign(key);
 }
 
+/**
+ * A recorded cloud token (docs/protocol.md §9.6: header `typ: at+jwt`), re-signed: its claims, but
+ * `sub` and `iss` of the app contract, `iat` now and `exp` as far after it as the recording had
+ * (a minute); header `{"alg":"PS512","typ":"at+jwt","kid":"<contractId>_<appId>_0"}`.
+ */
+export async function resignCloudToken(recorded: string, options: Omit<ResignOptions, 'claims'>): Promise<string> {
+  const claims: Record<string, unknown> = { ...decodeJwt(recorded) };
+  const cut = options.clientId.indexOf('_');
+  const appId = options.clientId.slice(0, cut);
+  const contractId = options.clientId.slice(cut + 1);
+  const lifetime = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : 60;
+  const iat = Math.floor((options.now ?? Date.now)() / 1000);
+  Object.assign(claims, { sub: appId, iss: contractId, iat, exp: iat + lifetime });
+  const key = typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey;
+  return new SignJWT(claims).setProtectedHeader({ alg: 'PS512', typ: 'at+jwt', kid: `${contractId}_${appId}_0` }).sign(key);
+}
+
+/** Whether a recorded bearer is a cloud token rather than a request JWT. */
+function isCloudToken(jwt: string): boolean {
+  try {
+    return decodeProtectedHeader(jwt).typ === 'at+jwt';
+  } catch {
+    return false;
+  }
+}
+
 /** The parts of an Express (or plain Node) request the filter touches. */
 export interface FilterableRequest {
   method?: string;
@@ -87,7 +113,8 @@ const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i
 
 /**
  * A `requestFilter` for pact-js's `Verifier`: every replayed request with a bearer JWT gets it
- * re-signed by `resignRequestJwt` with the claims the current interaction's states produced.
+ * re-signed by `resignRequestJwt` with the claims the current interaction's states produced (a
+ * cloud token by `resignCloudToken`).
  * Requests without a bearer (the JWKS) and the verifier's own state calls pass unchanged.
  *
  * When a state of the interaction failed to set up, the request does not reach the provider: the
@@ -117,12 +144,8 @@ export function createResignRequestFilter(options: ResignRequestFilterOptions): 
       next();
       return;
     }
-    resignRequestJwt(recorded, {
-      privateKey,
-      clientId: options.clientId,
-      claims: options.context.claims,
-      ...(options.now ? { now: options.now } : {}),
-    }).then(
+    const signing = { privateKey, clientId: options.clientId, ...(options.now ? { now: options.now } : {}) };
+    (isCloudToken(recorded) ? resignCloudToken(recorded, signing) : resignRequestJwt(recorded, { ...signing, claims: options.context.claims })).then(
       (jwt) => {
         req.headers.authorization = `Bearer ${jwt}`;
         next();

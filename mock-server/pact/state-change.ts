@@ -2,9 +2,9 @@
  * The provider kit's states behind a URL (`POST /__admin/pact/states`, docs/protocol.md §8.10), so
  * that any Pact verifier, in any language, can set them up on a running mock through its
  * provider-states set-up URL. The body is Pact's state-change request, `{state, params, action}`;
- * the answer is what the state produced (tokens, code and verifier, session key, file name), for
- * `fromProviderState` expressions and for the verifier's request filter, which signs each replayed
- * request JWT with the app's key and these values.
+ * the answer is what the state produced (tokens, code and verifier, session key, file name, account
+ * and storage ids), for `fromProviderState` expressions and for the verifier's request filter,
+ * which signs each replayed request JWT with the app's key and these values.
  *
  * The app contract is the one the params name (`appId` and `contractId`, or `clientId`), else the
  * one an `an app contract <id> is registered` state named, else the one the previous state used,

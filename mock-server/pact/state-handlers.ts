@@ -2,8 +2,10 @@
  * Provider state handlers for verifying digi.me API pacts against the mock server. Every state is
  * set up through the mock's core, the way a real client would have got there: the app contract is
  * registered, consent is given on the core's consent flow (authorize with a PKCE challenge, the
- * consent decision, the code exchange), sessions are triggered, and time passes by moving the
- * mock clock. What a state produces (tokens, the code and its verifier, the session key, a file
+ * consent decision, the code exchange), sessions are triggered, a provider is onboarded on the
+ * onboard page's decision, storage files are uploaded as the app would, and time passes by moving
+ * the mock clock. States whose interactions change a user's library work on a user made for the
+ * interaction, removed again at its tear-down. What a state produces (tokens, the code and its verifier, the session key, a file
  * name) is recorded in the `ProviderStateContext` for the request filter, and returned to Pact as
  * provider-state values for `fromProviderState` expressions.
  */
@@ -56,8 +58,20 @@ const sessionParams = userParams.extend({
   scope: z.record(z.string(), z.unknown()).optional(),
 });
 
+const providerParams = userParams.extend({ sourceId: z.number().int().positive().optional() });
+const storageFileParams = userParams.extend({
+  path: z.string().regex(/^\/\S*[^/\s]$/, 'must be a file path such as /notes/today.json').optional(),
+  content: z.string().optional(),
+});
+
 const DEFAULT_SECONDS_PAST_EXPIRY = 60;
 const DEFAULT_PROGRESS = 0.5;
+const DEFAULT_STORAGE_PATH = '/notes/today.json';
+/**
+ * Some kilobytes: the file comes down encrypted, and content-type detection (Pact's, for one) takes
+ * a short run of random bytes without a NUL for text now and then.
+ */
+const DEFAULT_STORAGE_CONTENT = JSON.stringify({ notes: 'example', lines: Array.from({ length: 100 }, (_, i) => `line ${i} of an example note`) });
 
 /** A failure to set up a provider state; the message says which state and why. */
 export class ProviderStateError extends Error {
@@ -78,6 +92,8 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
   const clientId = `${options.app.appId}_${options.app.contractId}`;
   const jku = authority.jwksUrl(options.baseUrl && new URL(options.baseUrl).origin);
   let clockBefore: { offsetMs: number; frozen: boolean } | undefined;
+  /** Users made for the current interaction, removed at its tear-down. */
+  let madeUsers: string[] = [];
 
   /**
    * The app contract, registered with the kit's key. A contract the server already has (from its
@@ -148,6 +164,14 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
     };
     const teardown = async (): Promise<undefined> => {
       context.clear();
+      for (const id of madeUsers) {
+        try {
+          authority.removeUser(id);
+        } catch {
+          // Already gone (a reset, say).
+        }
+      }
+      madeUsers = [];
       if (clockBefore !== undefined) {
         const { offsetMs, frozen } = clockBefore;
         clockBefore = undefined;
@@ -224,6 +248,85 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
       );
     });
 
+  const trusted = (app: AppView, accessToken?: string) =>
+    authority.trustedRequest(app.clientId, accessToken === undefined ? {} : { access_token: accessToken });
+
+  /** A user made for this interaction (a copy of the state's user), with tokens. */
+  async function freshUserTokens(params: { userId?: string | undefined }) {
+    const app = register();
+    const { id, accounts } = authority.createUser({ template: userOf(params) });
+    madeUsers.push(id);
+    const { access, refresh } = await issueTokens(app, id);
+    return { app, userId: id, accounts, access, refresh };
+  }
+
+  const tokenValues = (userId: string, access: { value: string }, refresh: { value: string }) => ({
+    claims: { access_token: access.value, refresh_token: refresh.value },
+    values: { userId, accessToken: access.value, refreshToken: refresh.value },
+  });
+
+  /** The catalogue's first approved push source. */
+  const firstProvider = (app: AppView): number | undefined =>
+    (authority.querySources(trusted(app), { query: { filter: { type: { id: [2] }, publishedStatus: ['approved'] } } }).data[0] as { id: number } | undefined)?.id;
+
+  const accountStates = {
+    [DIGIME_STATES.userAccount]: handler(DIGIME_STATES.userAccount, async (raw) => {
+      const params = parse(DIGIME_STATES.userAccount, userParams, raw);
+      // A consent without a scope covers every account of the user's.
+      const { userId, accounts, access, refresh } = await freshUserTokens(params);
+      const [account] = accounts;
+      if (!account) throw new ProviderStateError(DIGIME_STATES.userAccount, `"${userOf(params)}" has no account`);
+      const { claims, values } = tokenValues(userId, access, refresh);
+      return produced(claims, { ...values, accountId: account.id });
+    }),
+    [DIGIME_STATES.providerAccount]: handler(DIGIME_STATES.providerAccount, async (raw) => {
+      const state = DIGIME_STATES.providerAccount;
+      const params = parse(state, providerParams, raw);
+      const { app, userId, access, refresh } = await freshUserTokens(params);
+      const sourceId = params.sourceId ?? firstProvider(app);
+      if (sourceId === undefined) throw new ProviderStateError(state, 'the catalogue has no approved push source');
+      await authority.onboardService({ clientId: app.clientId, accessToken: access.value, service: String(sourceId), redirectUri: redirectUriOf(app) });
+      const account = authority.readAccounts(trusted(app, access.value)).find((a) => a.sourceId === sourceId);
+      if (!account) throw new ProviderStateError(state, `onboarding source ${sourceId} gave the user no account there (is it an approved push source?)`);
+      const { claims, values } = tokenValues(userId, access, refresh);
+      return produced(claims, { ...values, accountId: account.id });
+    }),
+    [DIGIME_STATES.writableLibrary]: handler(DIGIME_STATES.writableLibrary, async (raw) => {
+      const state = DIGIME_STATES.writableLibrary;
+      const params = parse(state, userParams, raw);
+      if (register().accessType !== 'w') throw new ProviderStateError(state, `the contract ${clientId} only reads (accessType "r"): it may not push`);
+      const { userId, access, refresh } = await freshUserTokens(params);
+      const { claims, values } = tokenValues(userId, access, refresh);
+      return produced(claims, values);
+    }),
+    [DIGIME_STATES.userStorage]: handler(DIGIME_STATES.userStorage, async (raw) => {
+      const params = parse(DIGIME_STATES.userStorage, userParams, raw);
+      const app = register();
+      const { access, refresh } = await issueTokens(app, userOf(params));
+      const { id } = authority.userStorage(trusted(app, access.value));
+      const { claims, values } = tokenValues(userOf(params), access, refresh);
+      return produced(claims, { ...values, storageId: id });
+    }),
+    [DIGIME_STATES.storageFile]: handler(DIGIME_STATES.storageFile, async (raw) => {
+      const params = parse(DIGIME_STATES.storageFile, storageFileParams, raw);
+      const app = register();
+      const { access, refresh } = await issueTokens(app, userOf(params));
+      const { id } = authority.userStorage(trusted(app, access.value));
+      authority.storeStorageFile({
+        clientId: app.clientId,
+        storageId: id,
+        path: params.path ?? DEFAULT_STORAGE_PATH,
+        content: Buffer.from(params.content ?? DEFAULT_STORAGE_CONTENT, 'utf8'),
+      });
+      const { claims, values } = tokenValues(userOf(params), access, refresh);
+      return produced(claims, { ...values, storageId: id });
+    }),
+    [DIGIME_STATES.provisionalStorage]: handler(DIGIME_STATES.provisionalStorage, async () => {
+      const { id } = authority.createProvisionalStorage(trusted(register()));
+      return produced({}, { storageId: id });
+    }),
+  };
+
   const appState = DIGIME_STATES.appRegistered(options.app.contractId);
   return {
     // Pact calls set-up and tear-down with an empty name for interactions without a state.
@@ -249,6 +352,7 @@ export function createDigimeStateHandlers(authority: Authority, options: DigimeS
     [DIGIME_STATES.refreshTokenExpired]: expiryState(DIGIME_STATES.refreshTokenExpired, 'refresh'),
     [DIGIME_STATES.sessionRunning]: sessionState(DIGIME_STATES.sessionRunning, 'running'),
     [DIGIME_STATES.sessionCompleted]: sessionState(DIGIME_STATES.sessionCompleted, 'completed'),
+    ...accountStates,
   };
 }
 

@@ -26,6 +26,28 @@ export const DIGIME_STATES = {
   sessionRunning: 'a data session is running',
   /** A data session was triggered and its sync has completed. Params: `SessionStateParams`. */
   sessionCompleted: 'a data session has completed',
+  /**
+   * A user made for the interaction (a copy of the default user, or of `userId`) has tokens and
+   * accounts: `accountId` is the first the consent covers. What the interaction does to it (delete
+   * it, say) stays with that user, who is removed at tear-down. Params: `UserStateParams`.
+   */
+  userAccount: 'the user has an account',
+  /**
+   * As `userAccount`, and the user onboarded a provider (an approved push source of the catalogue):
+   * `accountId` is the user's account there. Params: `ProviderStateParams`.
+   */
+  providerAccount: 'the user has an account at a provider',
+  /**
+   * A user made for the interaction has tokens of the app, whose contract writes (`accessType: w`):
+   * what the app pushes stays in that user's library. Params: `UserStateParams`.
+   */
+  writableLibrary: "the app may write to the user's library",
+  /** Tokens, and the user's storage: `storageId`. Params: `UserStateParams`. */
+  userStorage: 'the user has a storage',
+  /** As `userStorage`, with a file the app uploaded at `path`. Params: `StorageFileParams`. */
+  storageFile: "a file is in the user's storage",
+  /** A storage the app created before it had a user: `storageId`. */
+  provisionalStorage: 'the app has a provisional storage',
 } as const;
 
 /** Params of `appRegistered`: when given, they must name the kit's app contract. */
@@ -48,6 +70,15 @@ export type SessionStateParams = UserStateParams & {
   scope?: { [field: string]: Json };
 };
 
+/** Params of `providerAccount`: the provider (a source id; default the catalogue's first approved push source). */
+export type ProviderStateParams = UserStateParams & { sourceId?: number };
+
+/**
+ * Params of `storageFile`: where the file is in the app's folder (default `/notes/today.json`) and
+ * what it holds (default a note of some kilobytes), uploaded encrypted for the app's key as apps do.
+ */
+export type StorageFileParams = UserStateParams & { path?: string; content?: string };
+
 /** A JSON value (state params travel in the pact file as JSON). */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -63,4 +94,8 @@ export type DigimeStateValues = {
   codeVerifier?: string;
   sessionKey?: string;
   fileName?: string;
+  /** One of the user's accounts (`userAccount`, `providerAccount`). */
+  accountId?: string;
+  /** A storage (`userStorage`, `storageFile`, `provisionalStorage`). */
+  storageId?: string;
 };

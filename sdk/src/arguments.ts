@@ -15,13 +15,13 @@ export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Option names of the official Node SDK (`init()` and its functions) that are named differently
- * here, or belong elsewhere, or to calls this SDK does not have yet. Used only for keys a call
- * does not know, so a name that is valid somewhere (`callback`, `state`) keeps its meaning there.
+ * here, or belong elsewhere. Used only for keys a call does not know, so a name that is valid
+ * somewhere (`callback`, `state`, `accountId`) keeps its meaning there.
  */
 export const OFFICIAL_OPTION_HINTS: Readonly<Record<string, string>> = {
   applicationId: "the official SDK's applicationId is appId here",
   retryOptions: "the official SDK's retryOptions is retry here ({ retries, baseDelayMs, maxDelayMs })",
-  cloudBaseUrl: 'cloud storage is not in this SDK yet',
+  cloudBaseUrl: 'cloudBaseUrl is a client option here (createDigimeClient)',
   userAccessToken: "the official SDK's userAccessToken is oAuthToken here",
   contractDetails: 'contractId and privateKey are client options here (createDigimeClient)',
   contractId: 'contractId is a client option here (createDigimeClient)',
@@ -35,8 +35,10 @@ export const OFFICIAL_OPTION_HINTS: Readonly<Record<string, string>> = {
   onFileError: "files that cannot be read are listed in the result's failures",
   onStatusChange: "the official SDK's onStatusChange is onProgress here",
   onAccessTokenChange: 'new tokens are reported to the client option onTokenChange',
-  storageId: 'storage is not in this SDK yet',
-  accountId: 'calls on one account (deleteAccount, getRevokeAccountPermissionUrl, getReauthorizeAccountUrl) are not in this SDK yet',
+  storageId:
+    'storageId is an option of the storage calls (listStorageFiles, uploadFileToStorage, downloadStorageFile, deleteStorageFiles) and of getAuthorizeUrl',
+  accountId:
+    'accountId is an option of the calls on one account (deleteAccount, getRevokeAccountPermissionUrl, getReauthorizeAccountUrl) and of pushData to a provider',
   token: 'pass the whole stored token as oAuthToken',
   accessToken: 'pass the whole stored token as oAuthToken',
   refreshToken: 'pass the whole stored token as oAuthToken',
@@ -82,6 +84,17 @@ export const functionField = (what: string) =>
 
 /** A duration for a timer, in ms. */
 export const timerMs = z.number().finite().nonnegative().max(MAX_TIMER_MS);
+
+/** A value the SDK sends as JSON: it must survive `JSON.stringify` (no BigInt, no cycle, no throwing `toJSON`). */
+export function plainJson<T extends z.ZodType>(schema: T) {
+  return schema.superRefine((value, ctx) => {
+    try {
+      JSON.stringify(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be plain JSON (${messageOf(error)})` });
+    }
+  });
+}
 
 /** `signal`: an AbortSignal, with a hint for the AbortController itself. */
 export const signalField = z
@@ -162,31 +175,46 @@ export interface CallOptionsSpec {
  * as the token and callbacks are the caller's own). Throws `InvalidArgumentError` listing every
  * unknown key (with a hint where there is one) and every bad value.
  */
+/**
+ * The schema of each call's options, made once per shape: zod compiles a parser for a schema the
+ * first time it parses with it, which costs far more than the parse itself.
+ */
+const optionSchemas = new WeakMap<z.ZodRawShape, z.ZodObject>();
+
 export function checkOptions<T>(call: string, value: unknown, shape: z.ZodRawShape, spec: CallOptionsSpec = {}): T {
   if (value === undefined && spec.optional) value = {};
   if (!isOptionsObject(value)) {
     throw new InvalidArgumentError([{ path: '', message: `${call} takes an options object, got ${describeValue(value)}${notOptionsHint(value)}` }]);
   }
-  let result: ReturnType<z.ZodObject['safeParse']>;
+  let schema = optionSchemas.get(shape);
+  if (!schema) {
+    schema = z.strictObject(shape);
+    optionSchemas.set(shape, schema);
+  }
+  let issues: ValidationIssue[];
+  // zod describes a bad value only when its error is read, so that reading is guarded too: a value
+  // whose properties throw cannot escape as anything but InvalidArgumentError.
   try {
-    result = z.strictObject(shape).safeParse(value);
+    const result = schema.safeParse(value);
+    if (result.success) return result.data as T;
+    issues = issuesWithHints(result.error, call, Object.keys(shape), spec.hints ?? {});
   } catch (error) {
     throw new InvalidArgumentError([{ path: '', message: `the options of ${call} cannot be read: ${messageOf(error)}` }], { cause: error });
   }
-  if (!result.success) throw new InvalidArgumentError(issuesWithHints(result.error, call, Object.keys(shape), spec.hints ?? {}));
-  return result.data as T;
+  throw new InvalidArgumentError(issues);
 }
 
 /** Checks one argument against `schema` (named `path` in the issues). */
 export function checkArgument<T>(path: string, value: unknown, schema: z.ZodType): T {
-  let result: ReturnType<z.ZodType['safeParse']>;
+  let issues: ValidationIssue[];
   try {
-    result = schema.safeParse(value);
+    const result = schema.safeParse(value);
+    if (result.success) return result.data as T;
+    issues = issuesWithHints(result.error, path, [], {}, path);
   } catch (error) {
     throw new InvalidArgumentError([{ path, message: `cannot be read: ${messageOf(error)}` }], { cause: error });
   }
-  if (!result.success) throw new InvalidArgumentError(issuesWithHints(result.error, path, [], {}, path));
-  return result.data as T;
+  throw new InvalidArgumentError(issues);
 }
 
 function notOptionsHint(value: unknown): string {

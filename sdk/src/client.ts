@@ -4,6 +4,7 @@ import {
   consentPageFields,
   functionField,
   nonEmptyString,
+  plainJson,
   scopeField,
   sessionOptionsField,
   signalField,
@@ -31,8 +32,39 @@ import {
 } from './errors.js';
 import { isAccessTokenRejection } from './http.js';
 import type { HttpContext } from './http.js';
-import { fetchFile } from './files.js';
-import type { SessionFile } from './files.js';
+import { createReference, deleteAccount, revokeAccountPermissionUrl } from './account-management.js';
+import {
+  fetchContractDetails,
+  fetchIdList,
+  fetchSampleDataSets,
+  fetchSources,
+  idQueryBodyParamsSchema,
+  sourcesBodyParamsSchema,
+} from './discovery.js';
+import type {
+  Category,
+  ContractDetails,
+  Country,
+  IdQueryBodyParams,
+  Platform,
+  QuerySourcesResult,
+  SampleDataSets,
+  SourcesBodyParams,
+} from './discovery.js';
+import { fetchFile, fetchFileMetadata } from './files.js';
+import type { FileMetadataResult, SessionFile } from './files.js';
+import { fetchPortabilityReport } from './portability.js';
+import { pushToLibrary, pushToProvider } from './push.js';
+import type { FileDescriptor } from './push.js';
+import {
+  createProvisionalStorage,
+  deleteStorageFiles,
+  downloadStorageFile,
+  fetchUserStorage,
+  listStorageFiles,
+  uploadStorageFile,
+} from './storage.js';
+import type { CloudContext, Storage, StorageFile } from './storage.js';
 import { authorize, consentPageUrl, exchangeCode, refreshToken, tokenReference } from './oauth.js';
 import type { ConsentPageOptions, OAuthContext } from './oauth.js';
 import { createPkce } from './pkce.js';
@@ -136,6 +168,8 @@ export interface ReadAllFilesResult {
 export interface GetAuthorizeUrlOptions extends ConsentPageOptions {
   /** Narrows what consent asks for and the session it opens. */
   scope?: Scope;
+  /** A provisional storage (`createProvisionalStorage`) the user's consent makes theirs. */
+  storageId?: string;
   /** Further options of the session consent opens (`limits`, `sourceFetch`, `sourceFetchFilter`). */
   sessionOptions?: SessionOptions;
   signal?: AbortSignal;
@@ -214,6 +248,117 @@ export interface CompleteOnboardServiceOptions {
   oAuthToken?: OAuthToken;
 }
 
+/** Options of a call that needs no user: the app's own key signs it. */
+export interface AppCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface QuerySourcesOptions extends AppCallOptions {
+  /** Paging, sorting, search and filters; without a `type` or `publishedStatus` filter, approved pull sources. */
+  sourcesBodyParams?: SourcesBodyParams;
+}
+
+export interface QueryCountriesOptions extends AppCallOptions {
+  countriesBodyParams?: IdQueryBodyParams;
+}
+
+export interface QueryPlatformsOptions extends AppCallOptions {
+  platformsBodyParams?: IdQueryBodyParams;
+}
+
+export interface QueryCategoriesOptions extends AppCallOptions {
+  categoriesBodyParams?: IdQueryBodyParams;
+}
+
+export interface GetServiceSampleDataSetsOptions extends AppCallOptions {
+  /** A source of the catalogue (`querySources`). */
+  sourceId: number;
+}
+
+export interface AccountCallOptions extends TokenCallOptions {
+  /** One of the user's accounts (`readAccounts`' `id`). */
+  accountId: string;
+}
+
+export interface GetRevokeAccountPermissionUrlOptions extends AccountCallOptions {
+  /** Where the revoke page sends the user back; the client's `redirectUri` when left out. */
+  redirectUri?: string;
+}
+
+export interface GetReauthorizeAccountUrlOptions extends AccountCallOptions {
+  /** Language of the page. */
+  lng?: string;
+}
+
+/** The page to re-authorise one account, and what to keep until the callback; plain JSON. */
+export interface ReauthorizeAccountUrl {
+  url: string;
+  /** The state the callback carries (`completeOnboardService({ callback, state })` checks it). */
+  state: string;
+  /** A data session of the consent; it syncs the account again once it is re-authorised. */
+  session: Session;
+  oAuthToken: OAuthToken;
+}
+
+export interface GetPortabilityReportOptions extends TokenCallOptions {
+  /** digi.me reports on MedMij only. */
+  serviceType: 'medmij';
+  /** `xml`, the only format (the default). */
+  format?: 'xml';
+  /** Start of the period, Unix seconds; open when left out. */
+  from?: number;
+  /** End of the period, Unix seconds; open when left out. */
+  to?: number;
+}
+
+export interface PushDataToLibraryOptions extends TokenCallOptions {
+  type: 'library';
+  data: {
+    /** The file's bytes, sent as they are. */
+    fileData: Uint8Array;
+    /** Not sent (digi.me names pushed files itself); accepted for the official SDK's shape. */
+    fileName?: string;
+    fileDescriptor: FileDescriptor;
+  };
+}
+
+export interface PushDataToProviderOptions extends TokenCallOptions {
+  type: 'provider';
+  /** The resource (a FHIR resource, a JSON object). */
+  data: Record<string, unknown>;
+  /** The user's account at the provider (a push source). */
+  accountId: string;
+  /** `fhir` (the default), the only standard. */
+  standard?: 'fhir';
+  version: 'stu3' | '3.0.2';
+}
+
+export type PushDataOptions = PushDataToLibraryOptions | PushDataToProviderOptions;
+
+export interface StorageCallOptions extends AppCallOptions {
+  /** From `createProvisionalStorage` or `getUserStorage`. */
+  storageId: string;
+}
+
+export interface ListStorageFilesOptions extends StorageCallOptions {
+  /** A folder below the app's own (`photos/2024`); the app's folder itself when left out. */
+  path?: string;
+  /** Also the files in the folders below. */
+  recursive?: boolean;
+}
+
+export interface UploadFileToStorageOptions extends StorageCallOptions {
+  fileData: Uint8Array;
+  fileName: string;
+  /** The folder; the app's own when left out. */
+  path?: string;
+}
+
+export interface StorageFileOptions extends StorageCallOptions {
+  /** A file (`photos/cat.jpg`), or for `deleteStorageFiles` also a folder ending in `/`. */
+  path: string;
+}
+
 /** Consent started: `AuthorizeUrl`, before the session is known to be there. */
 interface StartedConsent {
   url: string;
@@ -252,6 +397,30 @@ const codeVerifierField = z
 
 const tokenCall = { oAuthToken: tokenField, signal: signalField };
 const sessionCall = { ...tokenCall, sessionKey: nonEmptyString };
+const appCall = { signal: signalField };
+const accountCall = { ...tokenCall, accountId: nonEmptyString };
+const storageCall = { storageId: nonEmptyString, signal: signalField };
+
+/** Bytes to send: retried requests send them again, which a stream could not. */
+const bytesField = z.custom<Uint8Array>((v) => v instanceof Uint8Array, {
+  message: 'must be a Uint8Array (or Buffer) holding the whole file, not a stream',
+});
+/** digi.me's storage paths take no spaces (docs/protocol.md §9.6). */
+const noSpaces = (what: string) => z.string().regex(/^\S*$/, `must be ${what} without spaces`);
+const storageFolder = noSpaces('a folder path');
+const storagePath = noSpaces('a path').min(1, 'must be a non-empty path');
+const storageFileName = noSpaces('a file name')
+  .min(1, 'must be a non-empty file name')
+  .regex(/^[^/]*$/, 'must be a file name without /: put the folder in path');
+const unixSeconds = z.number().finite().nonnegative().max(8.64e12);
+const fileDescriptorField = plainJson(
+  z.looseObject({
+    mimeType: nonEmptyString,
+    accounts: z.array(z.looseObject({ accountId: nonEmptyString })).min(1, 'must name at least one account'),
+    reference: z.array(z.string()).optional(),
+    tags: z.array(z.string()).optional(),
+  }),
+);
 
 const SHAPES = {
   authorizeOngoingAccess: {
@@ -274,7 +443,13 @@ const SHAPES = {
   },
   deleteUser: tokenCall,
   refreshToken: { signal: signalField },
-  getAuthorizeUrl: { scope: scopeField.optional(), sessionOptions: sessionOptionsField.optional(), ...consentPageFields, signal: signalField },
+  getAuthorizeUrl: {
+    scope: scopeField.optional(),
+    sessionOptions: sessionOptionsField.optional(),
+    ...consentPageFields,
+    storageId: nonEmptyString.optional(),
+    signal: signalField,
+  },
   getReauthorizeUrl: {
     oAuthToken: tokenField,
     scope: scopeField.optional(),
@@ -307,6 +482,42 @@ const SHAPES = {
     session: z.object({ key: z.string(), expiry: z.number() }).optional(),
     oAuthToken: optionalTokenField,
   },
+  getContractDetails: appCall,
+  querySources: { sourcesBodyParams: plainJson(sourcesBodyParamsSchema).optional(), ...appCall },
+  queryCountries: { countriesBodyParams: plainJson(idQueryBodyParamsSchema).optional(), ...appCall },
+  queryPlatforms: { platformsBodyParams: plainJson(idQueryBodyParamsSchema).optional(), ...appCall },
+  queryCategories: { categoriesBodyParams: plainJson(idQueryBodyParamsSchema).optional(), ...appCall },
+  getServiceSampleDataSets: { sourceId: z.number().int().nonnegative(), ...appCall },
+  deleteAccount: accountCall,
+  getRevokeAccountPermissionUrl: { ...accountCall, redirectUri: z.string().refine((v) => URL.canParse(v), 'must be an absolute URL').optional() },
+  getReauthorizeAccountUrl: { ...accountCall, lng: consentPageFields.lng },
+  readFileMetadata: { ...sessionCall, fileName: nonEmptyString },
+  getPortabilityReport: {
+    ...tokenCall,
+    serviceType: z.literal('medmij', { message: "must be 'medmij', the only service type digi.me reports on" }),
+    format: z.literal('xml', { message: "must be 'xml', the only format" }).optional(),
+    from: unixSeconds.optional(),
+    to: unixSeconds.optional(),
+  },
+  pushDataToLibrary: {
+    ...tokenCall,
+    type: z.literal('library', { message: "must be 'library' or 'provider'" }),
+    data: z.strictObject({ fileData: bytesField, fileName: z.string().optional(), fileDescriptor: fileDescriptorField }),
+  },
+  pushDataToProvider: {
+    ...tokenCall,
+    type: z.literal('provider'),
+    data: plainJson(z.record(z.string(), z.unknown())),
+    accountId: nonEmptyString,
+    standard: z.literal('fhir', { message: "must be 'fhir', the only standard" }).optional(),
+    version: z.enum(['stu3', '3.0.2'], { message: "must be 'stu3' or '3.0.2'" }),
+  },
+  createProvisionalStorage: appCall,
+  getUserStorage: tokenCall,
+  listStorageFiles: { ...storageCall, path: storageFolder.optional(), recursive: z.boolean().optional() },
+  uploadFileToStorage: { ...storageCall, fileData: bytesField, fileName: storageFileName, path: storageFolder.optional() },
+  downloadStorageFile: { ...storageCall, path: storagePath.regex(/[^/]$/, 'must be the path of a file (a folder ends in /)') },
+  deleteStorageFiles: { ...storageCall, path: storagePath },
 } satisfies Record<string, z.ZodRawShape>;
 
 /** Hints for keys a call does not know, where the general ones would mislead. */
@@ -325,6 +536,7 @@ export class DigimeClient {
   readonly #http: HttpContext;
   readonly #oauth: OAuthContext;
   readonly #keeper: TokenKeeper;
+  readonly #cloud: CloudContext;
   /** Consents in flight, keyed by the access token they replace, shared by concurrent callers. */
   readonly #consents = new Map<string, Promise<{ token: OAuthToken; accountReference: string | undefined }>>();
   /** Expiry (client clock, Unix ms) of sessions this client triggered, by session key. */
@@ -347,6 +559,13 @@ export class DigimeClient {
       clockToleranceMs: config.clockSkewMs,
     });
     this.#oauth = { config, http: this.#http, verifier };
+    this.#cloud = {
+      http: this.#http,
+      cloudBaseUrl: config.cloudBaseUrl,
+      appId: config.appId,
+      contractId: config.contractId,
+      privateKey: config.privateKey,
+    };
     this.#keeper = new TokenKeeper({
       refresh: (token, signal) => refreshToken(this.#oauth, token, signal),
       notify: config.onTokenChange,
@@ -636,6 +855,211 @@ export class DigimeClient {
     return onboardedAccount(o.callback, o.state);
   }
 
+  // ---- Calls that need no user: the app's key signs them, so there is no token to refresh ----
+
+  /** The contract this client speaks for, as digi.me describes it (docs/protocol.md §9.1). */
+  async getContractDetails(options?: AppCallOptions): Promise<ContractDetails> {
+    const o = checkOptions<AppCallOptions>('getContractDetails', options, SHAPES.getContractDetails, { optional: true });
+    throwIfAborted(o.signal);
+    return fetchContractDetails(this.#http, this.#config.baseUrl, o.signal);
+  }
+
+  /**
+   * digi.me's sources, paged. Without a `type` or `publishedStatus` filter in `sourcesBodyParams`,
+   * approved pull sources (as the official SDK asks).
+   */
+  async querySources(options?: QuerySourcesOptions): Promise<QuerySourcesResult> {
+    const o = checkOptions<QuerySourcesOptions>('querySources', options, SHAPES.querySources, { optional: true });
+    throwIfAborted(o.signal);
+    return fetchSources(this.#http, this.#config.baseUrl, o.sourcesBodyParams, o.signal);
+  }
+
+  /** The countries sources are in (all, or those `countriesBodyParams.query.filter.id` lists). */
+  async queryCountries(options?: QueryCountriesOptions): Promise<{ data: Country[] }> {
+    const o = checkOptions<QueryCountriesOptions>('queryCountries', options, SHAPES.queryCountries, { optional: true });
+    throwIfAborted(o.signal);
+    return fetchIdList<Country>(this.#http, this.#config.baseUrl, 'countries', o.countriesBodyParams, o.signal);
+  }
+
+  /** The platforms sources run on. */
+  async queryPlatforms(options?: QueryPlatformsOptions): Promise<{ data: Platform[] }> {
+    const o = checkOptions<QueryPlatformsOptions>('queryPlatforms', options, SHAPES.queryPlatforms, { optional: true });
+    throwIfAborted(o.signal);
+    return fetchIdList<Platform>(this.#http, this.#config.baseUrl, 'platforms', o.platformsBodyParams, o.signal);
+  }
+
+  /** The categories of sources. */
+  async queryCategories(options?: QueryCategoriesOptions): Promise<{ data: Category[] }> {
+    const o = checkOptions<QueryCategoriesOptions>('queryCategories', options, SHAPES.queryCategories, { optional: true });
+    throwIfAborted(o.signal);
+    return fetchIdList<Category>(this.#http, this.#config.baseUrl, 'categories', o.categoriesBodyParams, o.signal);
+  }
+
+  /** A source's sample data sets, by id: what `getAuthorizeUrl({ sampleData: { dataSet } })` can onboard. */
+  async getServiceSampleDataSets(options: GetServiceSampleDataSetsOptions): Promise<SampleDataSets> {
+    const o = checkOptions<GetServiceSampleDataSetsOptions>('getServiceSampleDataSets', options, SHAPES.getServiceSampleDataSets);
+    throwIfAborted(o.signal);
+    return fetchSampleDataSets(this.#http, this.#config.baseUrl, o.sourceId, o.signal);
+  }
+
+  /** A storage of the app's own, before there is a user; `getAuthorizeUrl({ storageId })` hands it to the user who consents. */
+  async createProvisionalStorage(options?: AppCallOptions): Promise<{ storage: Storage }> {
+    const o = checkOptions<AppCallOptions>('createProvisionalStorage', options, SHAPES.createProvisionalStorage, { optional: true });
+    throwIfAborted(o.signal);
+    return { storage: await createProvisionalStorage(this.#http, this.#config.baseUrl, o.signal) };
+  }
+
+  // ---- Calls with the user's token: refreshed and retried as readAccounts is ----
+
+  /** Removes one account from the user's library (for every app); the consent's other accounts stay. */
+  async deleteAccount(options: AccountCallOptions): Promise<{ deleted: true; oAuthToken: OAuthToken }> {
+    const o = checkOptions<AccountCallOptions>('deleteAccount', options, SHAPES.deleteAccount);
+    const { token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      deleteAccount(this.#http, { baseUrl: this.#config.baseUrl, accessToken, accountId: o.accountId, signal: o.signal }),
+    );
+    return { deleted: true, oAuthToken: token };
+  }
+
+  /**
+   * The page where the user withdraws this app's access to one account (send the browser to
+   * `location`); it redirects to `redirectUri` (the client's by default) with `result=success`, or
+   * `result=failed`.
+   */
+  async getRevokeAccountPermissionUrl(options: GetRevokeAccountPermissionUrlOptions): Promise<{ location: string; oAuthToken: OAuthToken }> {
+    const o = checkOptions<GetRevokeAccountPermissionUrlOptions>('getRevokeAccountPermissionUrl', options, SHAPES.getRevokeAccountPermissionUrl);
+    const { value, token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      revokeAccountPermissionUrl(this.#http, {
+        baseUrl: this.#config.baseUrl,
+        accessToken,
+        accountId: o.accountId,
+        redirectUri: o.redirectUri ?? this.#config.redirectUri,
+        signal: o.signal,
+      }),
+    );
+    return { location: value, oAuthToken: token };
+  }
+
+  /**
+   * The page where the user re-authorises one account whose source asks for it (a sync that ended
+   * `partial` with `reauth: true`): a token reference (docs/protocol.md §9.3), then a reference to
+   * the account. The page redirects to the client's `redirectUri` with `success` and `state`, no
+   * code: the consent's token stays as it was.
+   */
+  async getReauthorizeAccountUrl(options: GetReauthorizeAccountUrlOptions): Promise<ReauthorizeAccountUrl> {
+    const o = checkOptions<GetReauthorizeAccountUrlOptions>('getReauthorizeAccountUrl', options, SHAPES.getReauthorizeAccountUrl);
+    const state = randomAlphanumeric(32);
+    const { value, token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      tokenReference(this.#oauth, { accessToken, state, signal: o.signal }),
+    );
+    const accountRef = await createReference(this.#http, { baseUrl: this.#config.baseUrl, type: 'accountId', value: o.accountId, signal: o.signal });
+    const url = new URL(`${this.#config.onboardUrl}reauthorize`);
+    url.searchParams.set('code', value.referenceCode);
+    url.searchParams.set('accountRef', accountRef);
+    if (o.lng !== undefined) url.searchParams.set('lng', o.lng);
+    return { url: url.href, state, session: requireSession(value.session, 'oauth/token/reference'), oAuthToken: token };
+  }
+
+  /** One file's metadata (and compression, `last-modified`) without its bytes: a `HEAD` request. */
+  async readFileMetadata(options: ReadFileOptions): Promise<FileMetadataResult & { oAuthToken: OAuthToken }> {
+    const o = checkOptions<ReadFileOptions>('readFileMetadata', options, SHAPES.readFileMetadata);
+    const { value, token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      fetchFileMetadata(this.#http, { baseUrl: this.#config.baseUrl, sessionKey: o.sessionKey, fileName: o.fileName, accessToken, signal: o.signal }),
+    );
+    return { ...value, oAuthToken: token };
+  }
+
+  /** The portability report of the user's data at a service type (MedMij), as XML text. */
+  async getPortabilityReport(options: GetPortabilityReportOptions): Promise<{ file: string; oAuthToken: OAuthToken }> {
+    const o = checkOptions<GetPortabilityReportOptions>('getPortabilityReport', options, SHAPES.getPortabilityReport);
+    const { value, token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      fetchPortabilityReport(this.#http, {
+        baseUrl: this.#config.baseUrl,
+        accessToken,
+        serviceType: o.serviceType,
+        format: o.format ?? 'xml',
+        from: o.from,
+        to: o.to,
+        signal: o.signal,
+      }),
+    );
+    return { file: value, oAuthToken: token };
+  }
+
+  /**
+   * Writes for the user (the contract must write, `accessType: 'w'`): `type: 'library'` pushes a
+   * file into their library, described by `fileDescriptor` (signed with the contract's key);
+   * `type: 'provider'` hands a FHIR resource to their account at a provider (a push source).
+   */
+  async pushData(options: PushDataOptions): Promise<{ oAuthToken: OAuthToken }> {
+    const provider = optionOf(options, 'type') === 'provider';
+    const o = provider
+      ? checkOptions<PushDataToProviderOptions>('pushData', options, SHAPES.pushDataToProvider)
+      : checkOptions<PushDataToLibraryOptions>('pushData', options, SHAPES.pushDataToLibrary);
+    const { baseUrl, privateKey } = this.#config;
+    const { token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      o.type === 'provider'
+        ? pushToProvider(this.#http, {
+            baseUrl,
+            accessToken,
+            accountId: o.accountId,
+            standard: o.standard ?? 'fhir',
+            version: o.version,
+            data: o.data,
+            signal: o.signal,
+          })
+        : pushToLibrary(this.#http, {
+            baseUrl,
+            accessToken,
+            privateKey,
+            fileData: o.data.fileData,
+            fileDescriptor: o.data.fileDescriptor,
+            signal: o.signal,
+          }),
+    );
+    return { oAuthToken: token };
+  }
+
+  /** The user's storage (digi.me makes one the first time an app asks). */
+  async getUserStorage(options: TokenCallOptions): Promise<{ storage: Storage; oAuthToken: OAuthToken }> {
+    const o = checkOptions<TokenCallOptions>('getUserStorage', options, SHAPES.getUserStorage);
+    const { value, token } = await this.#withAccessToken(o.oAuthToken, o.signal, (accessToken) =>
+      fetchUserStorage(this.#http, { baseUrl: this.#config.baseUrl, accessToken, signal: o.signal }),
+    );
+    return { storage: value, oAuthToken: token };
+  }
+
+  // ---- The cloud: the app's folder in a storage, each call signed with a cloud token of the contract's ----
+
+  /** The files in a folder of the app's (with `recursive`, also those below it); paths below the app's folder. */
+  async listStorageFiles(options: ListStorageFilesOptions): Promise<{ files: StorageFile[]; total: number }> {
+    const o = checkOptions<ListStorageFilesOptions>('listStorageFiles', options, SHAPES.listStorageFiles);
+    throwIfAborted(o.signal);
+    return listStorageFiles(this.#cloud, o);
+  }
+
+  /** Uploads a file (encrypted for the contract's own key) to `path` + `fileName`, replacing one there. */
+  async uploadFileToStorage(options: UploadFileToStorageOptions): Promise<{ uploaded: true }> {
+    const o = checkOptions<UploadFileToStorageOptions>('uploadFileToStorage', options, SHAPES.uploadFileToStorage);
+    throwIfAborted(o.signal);
+    await uploadStorageFile(this.#cloud, o);
+    return { uploaded: true };
+  }
+
+  /** A file, decrypted. One that does not decrypt with the contract's key is `FileDecryptionError`. */
+  async downloadStorageFile(options: StorageFileOptions): Promise<{ bytes: Buffer }> {
+    const o = checkOptions<StorageFileOptions>('downloadStorageFile', options, SHAPES.downloadStorageFile);
+    throwIfAborted(o.signal);
+    return { bytes: await downloadStorageFile(this.#cloud, o) };
+  }
+
+  /** Deletes a file, or a folder (a path ending in `/`) with every file below it. */
+  async deleteStorageFiles(options: StorageFileOptions): Promise<{ deleted: true }> {
+    const o = checkOptions<StorageFileOptions>('deleteStorageFiles', options, SHAPES.deleteStorageFiles);
+    throwIfAborted(o.signal);
+    await deleteStorageFiles(this.#cloud, o);
+    return { deleted: true };
+  }
+
   /** Until the session's expiry (by the client clock, measured from now) when known, else one hour. */
   #defaultReadAllTimeout(sessionKey: string): number {
     const expiry = this.#sessionExpiry.get(sessionKey);
@@ -757,7 +1181,12 @@ export class DigimeClient {
       sessionOptions: options.sessionOptions,
       signal: options.signal,
     });
-    const url = consentPageUrl(this.#config.onboardUrl, 'authorize', preauthorizationCode, options);
+    // A provisional storage travels to the consent page as a reference (docs/protocol.md §9.6).
+    const storageRef =
+      options.storageId === undefined
+        ? undefined
+        : await createReference(this.#http, { baseUrl: this.#config.baseUrl, type: 'cloudId', value: options.storageId, signal: options.signal });
+    const url = consentPageUrl(this.#config.onboardUrl, 'authorize', preauthorizationCode, { ...options, storageRef });
     return { url, codeVerifier: pkce.codeVerifier, state, session };
   }
 
@@ -796,6 +1225,15 @@ function parseRefreshArgument(value: unknown): OAuthToken {
     throw new InvalidArgumentError([{ path: 'oAuthToken', message: 'refreshToken takes the token itself: refreshToken(token, { signal })' }]);
   }
   return parseStoredToken(value);
+}
+
+/** `options[key]` when it can be read, for choosing how to check the options (which then say what is wrong). */
+function optionOf(options: unknown, key: string): unknown {
+  try {
+    return typeof options === 'object' && options !== null ? (options as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Calls an app's callback; what it throws ends the call as `CallbackFailed`. */

@@ -13,6 +13,8 @@ export { defaultSleep };
 /** The real service's addresses (docs/protocol.md §1). */
 export const DIGIME_BASE_URL = 'https://api.digi.me/v1.7/';
 export const DIGIME_ONBOARD_URL = 'https://api.digi.me/apps/saas/';
+/** digi.me's cloud, where storages live (docs/protocol.md §9.6). */
+export const DIGIME_CLOUD_BASE_URL = 'https://cloud.digi.me/v1/';
 
 /** Why the token changed: a new consent, or a refresh of the previous token. */
 export type TokenChangeReason = 'consent' | 'refresh';
@@ -43,6 +45,8 @@ export interface DigimeClientOptions {
   baseUrl?: string;
   /** Consent web client, e.g. `https://api.digi.me/apps/saas/` (the default). */
   onboardUrl?: string;
+  /** digi.me's cloud, for the storage calls, e.g. `https://cloud.digi.me/v1/` (the default). */
+  cloudBaseUrl?: string;
   /** The contract's registered redirect URI. */
   redirectUri: string;
   /**
@@ -100,6 +104,7 @@ export interface ResolvedConfig {
   privateKey: KeyObject;
   baseUrl: string;
   onboardUrl: string;
+  cloudBaseUrl: string;
   redirectUri: string;
   autoRecoverExpiredCredentials: boolean;
   consentHandler: ConsentHandler | undefined;
@@ -170,6 +175,7 @@ const optionsSchema = z
     privateKey: privateKeySchema,
     baseUrl: httpUrl.default(DIGIME_BASE_URL),
     onboardUrl: httpUrl.default(DIGIME_ONBOARD_URL),
+    cloudBaseUrl: httpUrl.default(DIGIME_CLOUD_BASE_URL),
     redirectUri: z.string().refine((v) => URL.canParse(v), 'must be an absolute URL'),
     autoRecoverExpiredCredentials: z.boolean().default(true),
     consentHandler: fn('a function (request) => Promise<redirect>').optional(),
@@ -224,6 +230,7 @@ export function resolveConfig(options: DigimeClientOptions): ResolvedConfig {
     privateKey: o.privateKey,
     baseUrl: withSlash(o.baseUrl),
     onboardUrl: withSlash(o.onboardUrl),
+    cloudBaseUrl: withSlash(o.cloudBaseUrl),
     redirectUri: o.redirectUri,
     autoRecoverExpiredCredentials: o.autoRecoverExpiredCredentials,
     consentHandler: options.consentHandler,

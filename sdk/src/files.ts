@@ -1,8 +1,8 @@
-import { constants, createDecipheriv, KeyObject, privateDecrypt } from 'node:crypto';
+import { constants, createDecipheriv, KeyObject, privateDecrypt, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
 import { FileDecryptionError, InvalidArgumentError, UnexpectedResponseError } from './errors.js';
-import { isRecord, readBody, sendSigned } from './http.js';
+import { discardBody, isRecord, readBody, sendSigned } from './http.js';
 import type { HttpContext } from './http.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -29,12 +29,15 @@ export interface SessionFile {
   lastModified: string | undefined;
 }
 
-/**
- * Decrypts a downloaded file (docs/protocol.md §5): the data key RSA-OAEP (SHA-1) wrapped with the
- * app's public key (one modulus length: 256 bytes for a 2048-bit key), a 16-byte IV, then
- * AES-256-CBC with PKCS#7 padding. Any failure is a `FileDecryptionError`.
- */
-export function decryptFileBytes(privateKey: KeyObject, body: Uint8Array, fileName?: string): Buffer {
+/** A file's parts, checked: the wrapped data key (one modulus length), the IV, the AES-256-CBC blocks. */
+interface EncryptedFile {
+  file: Buffer;
+  keyLength: number;
+  headerLength: number;
+  at: { fileName?: string };
+}
+
+function encryptedFile(privateKey: KeyObject, body: Uint8Array, fileName?: string): EncryptedFile {
   if (!(privateKey instanceof KeyObject) || privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') {
     throw new InvalidArgumentError([{ path: 'privateKey', message: 'must be an RSA private KeyObject' }]);
   }
@@ -53,15 +56,14 @@ export function decryptFileBytes(privateKey: KeyObject, body: Uint8Array, fileNa
       at,
     );
   }
-  let dataKey: Buffer;
-  try {
-    dataKey = privateDecrypt(
-      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
-      file.subarray(0, keyLength),
-    );
-  } catch (error) {
-    throw new FileDecryptionError('key', 'The data key does not decrypt with this private key', { ...at, cause: error });
-  }
+  return { file, keyLength, headerLength, at };
+}
+
+function keyError(at: EncryptedFile['at'], cause: unknown): FileDecryptionError {
+  return new FileDecryptionError('key', 'The data key does not decrypt with this private key', { ...at, cause });
+}
+
+function decipher({ file, keyLength, headerLength, at }: EncryptedFile, dataKey: Buffer): Buffer {
   if (dataKey.length !== DATA_KEY_LENGTH) {
     throw new FileDecryptionError('key', `The data key is ${dataKey.length} bytes, not ${DATA_KEY_LENGTH}`, at);
   }
@@ -71,6 +73,57 @@ export function decryptFileBytes(privateKey: KeyObject, body: Uint8Array, fileNa
   } catch (error) {
     throw new FileDecryptionError('decrypt', 'The file content does not decrypt', { ...at, cause: error });
   }
+}
+
+/**
+ * Decrypts a downloaded file (docs/protocol.md §5): the data key RSA-OAEP (SHA-1) wrapped with the
+ * app's public key (one modulus length: 256 bytes for a 2048-bit key), a 16-byte IV, then
+ * AES-256-CBC with PKCS#7 padding. Any failure is a `FileDecryptionError`.
+ */
+export function decryptFileBytes(privateKey: KeyObject, body: Uint8Array, fileName?: string): Buffer {
+  const parts = encryptedFile(privateKey, body, fileName);
+  let dataKey: Buffer;
+  try {
+    dataKey = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      parts.file.subarray(0, parts.keyLength),
+    );
+  } catch (error) {
+    throw keyError(parts.at, error);
+  }
+  return decipher(parts, dataKey);
+}
+
+/** The contract's key as WebCrypto takes it for RSA-OAEP (SHA-1), made once per key; undefined if it does not import. */
+const oaepKeys = new WeakMap<KeyObject, Promise<CryptoKey | undefined>>();
+
+function oaepKeyOf(privateKey: KeyObject): Promise<CryptoKey | undefined> {
+  let key = oaepKeys.get(privateKey);
+  if (!key) {
+    key = webcrypto.subtle
+      .importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'RSA-OAEP', hash: 'SHA-1' }, false, ['decrypt'])
+      .catch(() => undefined);
+    oaepKeys.set(privateKey, key);
+  }
+  return key;
+}
+
+/**
+ * As `decryptFileBytes`, with the data key unwrapped on Node's thread pool (WebCrypto) rather than
+ * on the event loop: a file's RSA decryption then overlaps the other files' downloads. A key
+ * WebCrypto does not import is used as `decryptFileBytes` uses it.
+ */
+async function decryptFileBytesOffThread(privateKey: KeyObject, body: Uint8Array, fileName: string): Promise<Buffer> {
+  const parts = encryptedFile(privateKey, body, fileName);
+  const key = await oaepKeyOf(privateKey);
+  if (!key) return decryptFileBytes(privateKey, body, fileName);
+  let dataKey: Buffer;
+  try {
+    dataKey = Buffer.from(await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, key, parts.file.subarray(0, parts.keyLength)));
+  } catch (error) {
+    throw keyError(parts.at, error);
+  }
+  return decipher(parts, dataKey);
 }
 
 export async function decompress(data: Buffer, compression: Compression, fileName?: string): Promise<Buffer> {
@@ -125,7 +178,7 @@ export async function decodeFile(
   header: { metadata: FileMetadata; compression: Compression; lastModified: string | undefined },
   fileName: string,
 ): Promise<SessionFile> {
-  const bytes = await decompress(decryptFileBytes(privateKey, body, fileName), header.compression, fileName);
+  const bytes = await decompress(await decryptFileBytesOffThread(privateKey, body, fileName), header.compression, fileName);
   let data: unknown;
   if (isJson(header.metadata)) {
     try {
@@ -167,4 +220,32 @@ export async function fetchFile(
     { ...header, lastModified: response.headers.get('last-modified') ?? undefined },
     options.fileName,
   );
+}
+
+/** What `HEAD B+permission-access/query/<sessionKey>/<fileName>` says about a file, without its bytes. */
+export interface FileMetadataResult {
+  fileName: string;
+  metadata: FileMetadata;
+  compression: Compression;
+  /** The `last-modified` header, when sent. */
+  lastModified: string | undefined;
+}
+
+/** `HEAD B+permission-access/query/<sessionKey>/<fileName>`: the file's `x-metadata` and `last-modified`. */
+export async function fetchFileMetadata(
+  http: HttpContext,
+  options: { baseUrl: string; sessionKey: string; fileName: string; accessToken: string; signal?: AbortSignal | undefined },
+): Promise<FileMetadataResult> {
+  const url =
+    `${options.baseUrl}permission-access/query/` +
+    `${encodeURIComponent(options.sessionKey)}/${encodeURIComponent(options.fileName)}`;
+  const response = await sendSigned(http, {
+    method: 'HEAD',
+    url,
+    claims: { access_token: options.accessToken },
+    signal: options.signal,
+  });
+  await discardBody(response);
+  const { metadata, compression } = parseMetadataHeader(response.headers.get('x-metadata'), `HEAD ${url}`);
+  return { fileName: options.fileName, metadata, compression, lastModified: response.headers.get('last-modified') ?? undefined };
 }

@@ -42,8 +42,17 @@ export interface SignedRequest {
   url: string;
   /** Per-call claims; the JWT (and so its nonce) is made anew for every attempt. */
   claims?: CallClaims;
+  /**
+   * Makes the bearer token instead of a request JWT, anew for every attempt (the cloud's own
+   * short-lived token, docs/protocol.md §9.6).
+   */
+  bearer?: () => Promise<string>;
   /** JSON body; none when undefined. */
   json?: unknown;
+  /** A body of bytes, sent as they are with `contentType`; `json` wins when both are given. */
+  bytes?: { data: Uint8Array; contentType: string };
+  /** Further request headers (`accountId`, `FileDescriptor`, …). */
+  headers?: Record<string, string>;
   accept?: string;
   signal?: AbortSignal | undefined;
   /** What may be retried; `all` by default. */
@@ -88,8 +97,9 @@ export async function sendSigned(ctx: HttpContext, request: SignedRequest): Prom
 }
 
 async function sendOnce(ctx: HttpContext, request: SignedRequest): Promise<Response> {
-  const jwt = await signRequestJwt(ctx.signer, request.claims);
+  const jwt = request.bearer ? await request.bearer() : await signRequestJwt(ctx.signer, request.claims);
   const headers: Record<string, string> = {
+    ...request.headers,
     authorization: `Bearer ${jwt}`,
     accept: request.accept ?? 'application/json',
   };
@@ -97,6 +107,10 @@ async function sendOnce(ctx: HttpContext, request: SignedRequest): Promise<Respo
   if (request.json !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(request.json);
+  } else if (request.bytes !== undefined) {
+    headers['content-type'] = request.bytes.contentType;
+    // A copy per attempt: fetch may hold on to (or transfer) what it is given.
+    init.body = new Uint8Array(request.bytes.data);
   }
   if (request.signal) init.signal = request.signal;
   return fetchOrThrow(ctx.fetch, request.url, init, request.signal);
@@ -128,7 +142,8 @@ export function retryAfterMs(response: Response, policy: RetryPolicy): number | 
   return Math.min(policy.maxDelayMs, Math.max(0, Math.round(ms)));
 }
 
-async function discardBody(response: Response): Promise<void> {
+/** Frees a body nobody reads. */
+export async function discardBody(response: Response): Promise<void> {
   try {
     await response.body?.cancel();
   } catch {

@@ -5,6 +5,8 @@
  */
 export { createDigimeClient, DigimeClient } from './client.js';
 export type {
+  AccountCallOptions,
+  AppCallOptions,
   AuthorizeOngoingAccessOptions,
   AuthorizeOngoingAccessResult,
   AuthorizeUrl,
@@ -13,18 +15,48 @@ export type {
   FileFailure,
   GetAuthorizeUrlOptions,
   GetOnboardServiceUrlOptions,
+  GetPortabilityReportOptions,
+  GetReauthorizeAccountUrlOptions,
   GetReauthorizeUrlOptions,
+  GetRevokeAccountPermissionUrlOptions,
+  GetServiceSampleDataSetsOptions,
+  ListStorageFilesOptions,
   OnboardServiceUrl,
+  PushDataOptions,
+  PushDataToLibraryOptions,
+  PushDataToProviderOptions,
+  QueryCategoriesOptions,
+  QueryCountriesOptions,
+  QueryPlatformsOptions,
+  QuerySourcesOptions,
   ReadAllFilesOptions,
   ReadAllFilesProgress,
   ReadAllFilesResult,
   ReadFileOptions,
+  ReauthorizeAccountUrl,
   SessionCallOptions,
+  StorageCallOptions,
+  StorageFileOptions,
   TokenCallOptions,
+  UploadFileToStorageOptions,
 } from './client.js';
+export type {
+  Category,
+  ContractDetails,
+  Country,
+  IdQueryBodyParams,
+  Platform,
+  PublishedStatus,
+  QuerySourcesResult,
+  SampleDataSets,
+  Source,
+  SourcesBodyParams,
+} from './discovery.js';
+export type { FileDescriptor } from './push.js';
+export type { Storage, StorageFile } from './storage.js';
 export type { ConsentPageOptions } from './oauth.js';
 
-export { DIGIME_BASE_URL, DIGIME_ONBOARD_URL, SDK_NAME, SDK_VERSION } from './config.js';
+export { DIGIME_BASE_URL, DIGIME_CLOUD_BASE_URL, DIGIME_ONBOARD_URL, SDK_NAME, SDK_VERSION } from './config.js';
 export type { DigimeClientOptions, SdkAgent, TokenChangeEvent, TokenChangeReason } from './config.js';
 
 export { oAuthTokenSchema } from './token.js';
@@ -42,7 +74,7 @@ export type {
   SessionState,
   TimeRange,
 } from './session.js';
-export type { Compression, FileMetadata, SessionFile } from './files.js';
+export type { Compression, FileMetadata, FileMetadataResult, SessionFile } from './files.js';
 
 export type {
   ConsentApproved,

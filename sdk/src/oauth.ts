@@ -95,7 +95,12 @@ export interface ConsentPageOptions {
  * `O+user-reauth?code=…` or `O+onboard?code=…&sourceType=pull` for a reference code, with the page
  * options in the official SDK's order and encoding (`sourcesScope` is JSON, percent-encoded once more).
  */
-export function consentPageUrl(onboardUrl: string, page: ConsentPage, code: string, options: ConsentPageOptions = {}): string {
+export function consentPageUrl(
+  onboardUrl: string,
+  page: ConsentPage,
+  code: string,
+  options: ConsentPageOptions & { storageRef?: string | undefined } = {},
+): string {
   const url = new URL(`${onboardUrl}${page}`);
   const params = url.searchParams;
   params.set('code', code);
@@ -110,6 +115,7 @@ export function consentPageUrl(onboardUrl: string, page: ConsentPage, code: stri
   if (options.includeSampleDataOnlySources !== undefined) {
     params.set('includeSampleDataOnlySources', String(options.includeSampleDataOnlySources));
   }
+  if (options.storageRef !== undefined) params.set('storageRef', options.storageRef);
   if (options.triggerQuery !== undefined) params.set('triggerQuery', String(options.triggerQuery));
   if (options.sourcesScope !== undefined) params.set('sourcesScope', encodeURIComponent(JSON.stringify(options.sourcesScope)));
   return url.href;

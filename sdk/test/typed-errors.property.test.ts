@@ -42,6 +42,9 @@ const OPTION_NAMES = [
   'contractId', 'privateKey', 'baseUrl', 'onboardUrl', 'now', 'sleep', 'retry', 'clientId', 'cacheMs',
   'clockToleranceMs', 'consentHandler', 'onTokenChange', 'limits', 'sourceFetch', 'timeRanges', 'serviceGroups',
   'dataSet', 'autoOnboard', 'contractDetails', 'authorizationCode', '__proto__', 'constructor', 'toString',
+  'accountId', 'serviceType', 'format', 'from', 'to', 'type', 'data', 'fileData', 'fileDescriptor', 'mimeType', 'accounts',
+  'standard', 'version', 'storageId', 'path', 'recursive', 'sourceId', 'sourcesBodyParams', 'countriesBodyParams',
+  'platformsBodyParams', 'categoriesBodyParams', 'query', 'filter', 'id', 'cloudBaseUrl',
 ];
 
 /** Values worth trying besides random ones (built lazily: some need the fake's token). */
@@ -205,6 +208,27 @@ function validOptions(): Record<(typeof clientMethods)[number], { base: Record<s
     exchangeCodeForToken: { base: { callback, codeVerifier: 'v'.repeat(43), state: 'S' }, vary: ['callback', 'codeVerifier', 'state', 'signal'] },
     getOnboardServiceUrl: { base: { oAuthToken: token }, vary: ['oAuthToken', 'serviceId', 'sampleData', 'signal'] },
     completeOnboardService: { base: { callback, state: 'S' }, vary: ['callback', 'state'] },
+    getContractDetails: { base: {}, vary: ['signal'] },
+    querySources: { base: { sourcesBodyParams: { query: { filter: { id: [19] } } } }, vary: ['sourcesBodyParams', 'signal'] },
+    queryCountries: { base: {}, vary: ['countriesBodyParams', 'signal'] },
+    queryPlatforms: { base: {}, vary: ['platformsBodyParams', 'signal'] },
+    queryCategories: { base: {}, vary: ['categoriesBodyParams', 'signal'] },
+    getServiceSampleDataSets: { base: { sourceId: 19 }, vary: ['sourceId', 'signal'] },
+    deleteAccount: { base: { oAuthToken: token, accountId: 'acc-1' }, vary: ['oAuthToken', 'accountId', 'signal'] },
+    getRevokeAccountPermissionUrl: { base: { oAuthToken: token, accountId: 'acc-1' }, vary: ['oAuthToken', 'accountId', 'redirectUri', 'signal'] },
+    getReauthorizeAccountUrl: { base: { oAuthToken: token, accountId: 'acc-1' }, vary: ['oAuthToken', 'accountId', 'lng', 'signal'] },
+    readFileMetadata: { base: { ...inSession.base, fileName: 'a.json' }, vary: [...inSession.vary, 'fileName'] },
+    getPortabilityReport: { base: { oAuthToken: token, serviceType: 'medmij' }, vary: ['oAuthToken', 'serviceType', 'format', 'from', 'to', 'signal'] },
+    pushData: {
+      base: { oAuthToken: token, type: 'library', data: { fileData: Buffer.from('x'), fileDescriptor: { mimeType: 'text/plain', accounts: [{ accountId: 'a' }] } } },
+      vary: ['oAuthToken', 'type', 'data', 'accountId', 'version', 'standard', 'signal'],
+    },
+    createProvisionalStorage: { base: {}, vary: ['signal'] },
+    getUserStorage: withToken,
+    listStorageFiles: { base: { storageId: 's' }, vary: ['storageId', 'path', 'recursive', 'signal'] },
+    uploadFileToStorage: { base: { storageId: 's', fileName: 'f.txt', fileData: Buffer.from('x') }, vary: ['storageId', 'fileName', 'fileData', 'path', 'signal'] },
+    downloadStorageFile: { base: { storageId: 's', path: 'f.txt' }, vary: ['storageId', 'path', 'signal'] },
+    deleteStorageFiles: { base: { storageId: 's', path: 'f.txt' }, vary: ['storageId', 'path', 'signal'] },
   };
 }
 
@@ -228,6 +252,24 @@ const clientMethods = [
   'exchangeCodeForToken',
   'getOnboardServiceUrl',
   'completeOnboardService',
+  'getContractDetails',
+  'querySources',
+  'queryCountries',
+  'queryPlatforms',
+  'queryCategories',
+  'getServiceSampleDataSets',
+  'deleteAccount',
+  'getRevokeAccountPermissionUrl',
+  'getReauthorizeAccountUrl',
+  'readFileMetadata',
+  'getPortabilityReport',
+  'pushData',
+  'createProvisionalStorage',
+  'getUserStorage',
+  'listStorageFiles',
+  'uploadFileToStorage',
+  'downloadStorageFile',
+  'deleteStorageFiles',
 ] as const satisfies readonly (keyof DigimeClient)[];
 
 function targets(): Target[] {

@@ -7,7 +7,7 @@
 import { createCipheriv, createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DIGIME_BASE_URL, SDK_NAME, SDK_VERSION, codeChallengeFor } from '../../../sdk/src/index.js';
+import { DIGIME_BASE_URL, DIGIME_CLOUD_BASE_URL, SDK_NAME, SDK_VERSION, codeChallengeFor } from '../../../sdk/src/index.js';
 import type { OAuthToken } from '../../../sdk/src/index.js';
 import { compactJws, encryptOaepSha1 } from './deterministic-rsa.js';
 
@@ -34,6 +34,13 @@ export const SERVER_KID = createHash('sha256')
 export const BASE_URL = DIGIME_BASE_URL;
 export const JWKS_URL = `${BASE_URL}jwks/oauth`;
 export const API_PATH = new URL(BASE_URL).pathname.replace(/\/$/, ''); // "/v1.7"
+/** digi.me's cloud (storage files), where the SDK sends its cloud calls. */
+export const CLOUD_BASE_URL = DIGIME_CLOUD_BASE_URL;
+/**
+ * Where the provider serves digi.me's cloud on its own origin (docs/protocol.md §1): the pact
+ * records cloud paths there, as it records API paths under `API_PATH`.
+ */
+export const CLOUD_PATH = '/cloud/v1';
 
 /** The client's clock in these tests (the SDK's `now`); request JWTs still carry real time. */
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -128,6 +135,8 @@ export const CALL_CLAIMS = {
   onboard: { access_token: ACCESS_TOKEN, redirect_uri: REDIRECT_URI, state: CONSENT_STATE },
   refresh: { grant_type: 'refresh_token', refresh_token: REFRESH_TOKEN },
   user: { access_token: ACCESS_TOKEN },
+  /** A call the app's key alone signs (contract details, discovery, references, a provisional storage). */
+  app: {},
 } as const;
 export type CallKind = keyof typeof CALL_CLAIMS;
 
@@ -139,6 +148,21 @@ export function requestJwt(kind: CallKind): string {
   return compactJws(
     { alg: 'PS512', typ: 'JWT' },
     { ...CALL_CLAIMS[kind], client_id: APP.clientId, nonce: REQUEST_NONCE, timestamp: NOW },
+    appPrivateKey,
+  );
+}
+
+/**
+ * The recorded cloud token (docs/protocol.md §9.6): not a request JWT but the contract's own
+ * short-lived token, header `typ: at+jwt`, claims `sub`, `iss`, `aud`, `iat`, `exp` (a minute on).
+ * The provider kit signs it anew for each replay.
+ */
+export const CLOUD_TOKEN_HEADER = { alg: 'PS512', typ: 'at+jwt', kid: `${APP.contractId}_${APP.appId}_0` } as const;
+export const CLOUD_TOKEN_LIFETIME = 60;
+export function cloudToken(): string {
+  return compactJws(
+    CLOUD_TOKEN_HEADER,
+    { sub: APP.appId, iss: APP.contractId, aud: 'cloud', iat: NOW_S, exp: NOW_S + CLOUD_TOKEN_LIFETIME },
     appPrivateKey,
   );
 }
@@ -193,3 +217,83 @@ export const ACCOUNT = {
   serviceTypeReference: 'spotify',
   sourceId: 19,
 };
+
+// ---- Contract, discovery, sample data --------------------------------------------------------
+
+export const CONTRACT_DETAILS = {
+  id: APP.contractId,
+  accessType: 'w',
+  type: 'ongoing',
+  partnerId: APP.appId,
+  certificate: appPublicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  certificateContractSchemaVersion: '1.0.0',
+  expirationDate: 4_102_444_800_000,
+  application: { id: APP.appId, name: 'Demo App', status: 1, resources: {} },
+};
+
+export const COUNTRY = { id: 826, code: 'GB', name: 'United Kingdom' };
+export const PLATFORM = { id: 1, name: 'Web', reference: 'web' };
+export const CATEGORY = { id: 5, name: 'Music', reference: 'music' };
+export const SOURCE = {
+  id: 19,
+  name: 'Spotify',
+  reference: 'spotify',
+  publishedStatus: 'approved',
+  type: { id: 1, name: 'pull', reference: 'pull' },
+  service: { id: 19, name: 'Spotify', reference: 'spotify' },
+  country: [COUNTRY],
+  category: [CATEGORY],
+  platform: [PLATFORM],
+  onboardable: true,
+  json: { authorisation: { type: 'saas' } },
+};
+/** What `querySources()` sends when the app gives no body: the official SDK's defaults. */
+export const DEFAULT_SOURCES_BODY = { query: { filter: { type: { id: [1] }, publishedStatus: ['approved'] } } };
+
+export const SAMPLE_SOURCE_ID = 19;
+export const SAMPLE_DATA_SET_ID = 'example-data-set';
+export const SAMPLE_DATA_SET = { name: 'Example User', description: 'Spotify data of Example User' };
+
+// ---- One account, the report, push ---------------------------------------------------------------
+
+export const ACCOUNT_ID = ACCOUNT.id;
+export const REVOKE_LOCATION = 'https://api.digi.me/apps/saas/revoke?code=example-revoke-code';
+export const ACCOUNT_REF = 'example-account-ref';
+
+export const REPORT_GENERATED = new Date(NOW).toISOString();
+
+/**
+ * A pushed file: bytes as they are, and its descriptor, signed with the app key. Pact matches the
+ * body by the content type it detects, so the example has no file signature (`%PDF`, …) of its own.
+ */
+export const PUSHED_FILE = Buffer.concat(
+  Array.from({ length: 8 }, (_, i) => Buffer.concat([createHash('sha256').update(`pact-example-pushed-file-${i}`).digest(), Buffer.alloc(4)])),
+);
+export const PUSH_DESCRIPTOR = { mimeType: 'application/octet-stream', accounts: [{ accountId: 'example-customer' }], tags: ['example'] };
+export const FILE_DESCRIPTOR_JWS = compactJws({ alg: 'PS512', typ: 'JWT' }, { metadata: PUSH_DESCRIPTOR }, appPrivateKey);
+
+export const PROVIDER_ACCOUNT_ID = '2_5001_example-demo-health-clinic';
+export const FHIR_RESOURCE = { resourceType: 'Observation', id: 'example-observation', status: 'final' };
+
+// ---- Storage --------------------------------------------------------------------------------
+
+export const STORAGE = { id: 'example-storage-id', kid: 'example-storage-id_0' };
+export const STORAGE_FOLDER = 'notes';
+export const STORAGE_FILE_NAME = 'today.json';
+export const STORAGE_CONTENT = '{"notes":"example"}';
+export const STORAGE_ENTRY = {
+  id: 'example-storage-file',
+  name: STORAGE_FILE_NAME,
+  originalName: STORAGE_FILE_NAME,
+  path: `/apps/${APP.appId}/${STORAGE_FOLDER}/`,
+  originalPath: `/apps/${APP.appId}/${STORAGE_FOLDER}/`,
+};
+
+/** A storage file as the cloud keeps it: encrypted for the contract's own key (fixed key and IV, for a stable pact). */
+export const STORAGE_FILE_BODY: Buffer = (() => {
+  const dataKey = createHash('sha256').update('pact-example-storage-key').digest();
+  const iv = createHash('md5').update('pact-example-storage-iv').digest();
+  const cipher = createCipheriv('aes-256-cbc', dataKey, iv);
+  const encrypted = Buffer.concat([cipher.update(STORAGE_CONTENT, 'utf8'), cipher.final()]);
+  return Buffer.concat([encryptOaepSha1(dataKey, appPublicKey), iv, encrypted]);
+})();

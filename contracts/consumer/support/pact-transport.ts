@@ -11,9 +11,22 @@
  * Every request's JWT is also checked against the claims the pact records for that kind of call
  * (examples.ts `CALL_CLAIMS`): same claim names, same protocol constants, a fresh nonce, a current
  * timestamp. The provider replays the recorded claims, so they must be what the SDK really sends.
+ * Cloud calls (storage files) go to digi.me's cloud, which the provider serves under `CLOUD_PATH`;
+ * their bearer is the contract's cloud token, checked against the recorded one.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { API_PATH, APP, BASE_URL, CALL_CLAIMS, FIXED_CLAIMS, type CallKind } from './examples.js';
+import {
+  API_PATH,
+  APP,
+  BASE_URL,
+  CALL_CLAIMS,
+  CLOUD_BASE_URL,
+  CLOUD_PATH,
+  CLOUD_TOKEN_HEADER,
+  CLOUD_TOKEN_LIFETIME,
+  FIXED_CLAIMS,
+  type CallKind,
+} from './examples.js';
 
 export interface MockRoute {
   /** A running Pact mock (`executeTest`'s argument). */
@@ -30,7 +43,10 @@ export interface SentRequest {
   path: string;
   /** Index of the route (mock) that answered. */
   route: number;
-  call?: CallKind;
+  /** What the bearer was: a request JWT of a kind of call, or a cloud token. */
+  call?: CallKind | 'cloud';
+  /** A body of bytes, as sent. */
+  bytes?: Buffer;
   claims?: Record<string, unknown>;
 }
 
@@ -41,6 +57,14 @@ export interface PactTransport {
 }
 
 const DIGIME_ORIGIN = new URL(BASE_URL).origin;
+const CLOUD = new URL(CLOUD_BASE_URL);
+
+/** The path a request is recorded under: the API's as it is, the cloud's under `CLOUD_PATH`. */
+function pactPath(url: URL): string {
+  if (url.origin === DIGIME_ORIGIN) return url.pathname;
+  if (url.origin === CLOUD.origin && url.pathname.startsWith(CLOUD.pathname)) return `${CLOUD_PATH}/${url.pathname.slice(CLOUD.pathname.length)}`;
+  throw new TypeError(`pactTransport: ${url.href} is neither on digi.me's API nor on its cloud`);
+}
 
 export function pactTransport(...routes: MockRoute[]): PactTransport {
   const remaining = routes.map((r) => (r.takes ? [...r.takes] : undefined));
@@ -48,25 +72,31 @@ export function pactTransport(...routes: MockRoute[]): PactTransport {
 
   const transport: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.origin !== DIGIME_ORIGIN) throw new TypeError(`pactTransport: ${url.href} is not on digi.me's API origin`);
+    const path = pactPath(url);
     const method = (init?.method ?? 'GET').toUpperCase();
-    const key = `${method} ${url.pathname}`;
+    const key = `${method} ${path}`;
 
     let route = remaining.findIndex((takes) => takes?.includes(key));
     if (route >= 0) remaining[route]!.splice(remaining[route]!.indexOf(key), 1);
     else route = remaining.findIndex((takes) => takes === undefined);
     if (route < 0) throw new TypeError(`pactTransport: no mock takes ${key}`);
 
-    const record: SentRequest = { method, path: url.pathname, route };
+    const record: SentRequest = { method, path, route };
     const authorization = headerOf(init?.headers, 'authorization');
     if (authorization !== undefined) {
       const jwt = authorization.replace(/^Bearer /, '');
       record.claims = decodeJwt(jwt) as Record<string, unknown>;
-      record.call = callKind(method, url.pathname, record.claims);
-      checkRequestJwt(jwt, record.call, record.claims, key);
+      if (path.startsWith(`${CLOUD_PATH}/`)) {
+        record.call = 'cloud';
+        checkCloudToken(jwt, record.claims, key);
+      } else {
+        record.call = callKind(method, path, record.claims);
+        checkRequestJwt(jwt, record.call, record.claims, key);
+      }
     }
+    if (init?.body instanceof Uint8Array) record.bytes = Buffer.from(init.body);
     sent.push(record);
-    return fetch(`${routes[route]!.mock.url}${url.pathname}${url.search}`, init);
+    return fetch(`${routes[route]!.mock.url}${path}${url.search}`, init);
   };
   return { fetch: transport, sent };
 }
@@ -80,7 +110,24 @@ function callKind(method: string, path: string, claims: Record<string, unknown>)
   if (method === 'POST' && path === `${API_PATH}/oauth/authorize`) return 'authorize';
   if (method === 'POST' && path === `${API_PATH}/oauth/token`) return claims.grant_type === 'refresh_token' ? 'refresh' : 'exchange';
   if (method === 'POST' && path === `${API_PATH}/oauth/token/reference`) return claims.code_challenge === undefined ? 'onboard' : 'reauthorize';
-  return 'user';
+  return claims.access_token === undefined ? 'app' : 'user';
+}
+
+/** Throws when a cloud token strays from the recorded one: its header, claim names, app, lifetime, or a stale `iat`. */
+function checkCloudToken(jwt: string, claims: Record<string, unknown>, request: string): void {
+  const problems: string[] = [];
+  const header = decodeProtectedHeader(jwt);
+  if (JSON.stringify(header) !== JSON.stringify(CLOUD_TOKEN_HEADER)) problems.push(`header ${JSON.stringify(header)}`);
+  const names = Object.keys(claims).sort().join(',');
+  if (names !== 'aud,exp,iat,iss,sub') problems.push(`claims [${names}], the pact records [aud,exp,iat,iss,sub]`);
+  if (claims.sub !== APP.appId || claims.iss !== APP.contractId || claims.aud !== 'cloud') {
+    problems.push(`sub ${String(claims.sub)}, iss ${String(claims.iss)}, aud ${String(claims.aud)}`);
+  }
+  if (typeof claims.iat !== 'number' || Math.abs(Date.now() / 1000 - claims.iat) > 60) problems.push(`iat ${String(claims.iat)} is not the current time`);
+  if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number' || claims.exp - claims.iat !== CLOUD_TOKEN_LIFETIME) {
+    problems.push(`exp ${String(claims.exp)} is not iat + ${CLOUD_TOKEN_LIFETIME}`);
+  }
+  if (problems.length > 0) throw new Error(`The cloud token of ${request} does not match the pact: ${problems.join('; ')}`);
 }
 
 /** Throws (failing the SDK call, and so the test) when a request JWT strays from the recorded claims. */

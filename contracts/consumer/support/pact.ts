@@ -1,8 +1,32 @@
 /** Running a consumer scenario against Pact mocks of digi.me. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PactV4, type V3MockServer } from '@pact-foundation/pact';
+import { makeConsumerPact } from '@pact-foundation/pact-core';
 import { CONSUMER, PACT_FILE, PACTS_DIR, PROVIDER } from '../../names.js';
 import type { Interaction } from './interactions.js';
+
+/**
+ * Asks a Pact mock (by port) whether every interaction was met. pact-js's own instance is private;
+ * the question goes to pact-core by port, so any handle will do (pact-js depends on pact-core).
+ */
+const mockServers = makeConsumerPact(CONSUMER, PROVIDER);
+
+/** Event-loop turns to wait for the mock to note the last request (far more than it ever takes). */
+const MATCH_TURNS = 1_000_000;
+
+/**
+ * Waits until the mock at `url` has noted every request it answered. It notes a match on its own
+ * thread, after the answer may already have reached the client, and pact-js asks for the result as
+ * soon as the test returns: without this wait, a scenario whose last request was answered a moment
+ * ago can fail with "expected but not received". Gives up after `MATCH_TURNS` turns, leaving
+ * pact-js to report what is missing.
+ */
+async function settleMatches(url: string): Promise<void> {
+  const port = Number(new URL(url).port);
+  for (let turn = 0; turn < MATCH_TURNS && !mockServers.mockServerMatchedSuccessfully(port); turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** Removes the pact file, so that a run writes exactly the interactions its tests record. */
 export function resetPactFile(): void {
@@ -18,7 +42,11 @@ export async function withPactMock<T>(interactions: Interaction[], test: (mock: 
   const described = interactions.map((interaction) => interaction(pact));
   const last = described.at(-1);
   if (!last) throw new Error('withPactMock needs at least one interaction');
-  return (await last.executeTest(test)) as T;
+  return (await last.executeTest(async (mock) => {
+    const value = await test(mock);
+    await settleMatches(mock.url);
+    return value;
+  })) as T;
 }
 
 /**

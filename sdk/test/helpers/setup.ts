@@ -24,6 +24,7 @@ export function setup(overrides: Partial<DigimeClientOptions> = {}, fakeOptions:
     privateKey: app.privatePem,
     baseUrl: fake.baseUrl,
     onboardUrl: fake.onboardUrl,
+    cloudBaseUrl: fake.cloudBaseUrl,
     redirectUri: fake.redirectUri,
     consentHandler: createAutoConsentHandler(),
     fetch: fake.fetch,
