@@ -20,9 +20,9 @@ import {
   SETTINGS,
   type MockConfig,
 } from './core/index.js';
+import { holdHeapGrowth } from './heap.js';
 import { startMockServer } from './server.js';
 import { loadStateFile, StateWriter, type StateLoad } from './state-file.js';
-import { loadOrCreateCertificateAuthority } from './tls.js';
 
 /** How long requests in flight may finish after SIGTERM or SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   }
   const envConfig = configFromEnv(process.env);
   const config = withDataDir(parseConfig(mergeConfig(fileConfig(configFile), envConfig, flags)));
-  const certificateAuthority = config.https ? loadOrCreateCertificateAuthority(config.dataDir) : undefined;
+  const certificateAuthority = config.https ? (await import('./tls.js')).loadOrCreateCertificateAuthority(config.dataDir) : undefined;
   const stateFile = stateFileOf(config);
   let loaded: StateLoad | undefined;
   const running = await startMockServer(config, {
@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     ...(certificateAuthority?.certFile ? trustLines(certificateAuthority.certFile) : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  holdHeapGrowth();
   void stopRequests.then((why) =>
     running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(
       () => {

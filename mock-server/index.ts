@@ -6,7 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Authority } from './core/index.js';
-import { createExpressApp as expressApp } from './http/express-app.js';
+import { createRequestListener as requestListener } from './http/listener.js';
 
 export { startMockServer, type RunningMockServer } from './server.js';
 export {
@@ -25,10 +25,9 @@ export {
   SigningKey,
   type TokenSelector,
 } from './core/index.js';
-/**
- * The Express app over an authority, as a Node request listener to mount in a server of your own.
- * Typed as a listener so that using this package needs no Express types.
- */
-export const createExpressApp: (authority: Authority, logger?: Logger) => RequestListener = expressApp;
+/** The HTTP transport over an authority: a Node request listener to mount in a server of your own. */
+export const createRequestListener: (authority: Authority, logger?: Logger) => RequestListener = requestListener;
+/** The same listener under its earlier name (it was an Express app; it serves the same requests). */
+export const createExpressApp = createRequestListener;
 export { createWireHandler, type WireHandler } from './wire/handler.js';
 export type { WireRequest, WireResponse } from './wire/types.js';

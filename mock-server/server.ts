@@ -4,10 +4,10 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Authority, type AuthorityOptions, type MockConfig, type MockConfigInput } from './core/index.js';
-import { createExpressApp } from './http/express-app.js';
-import { createCertificateAuthority, hostOf, issueServerCertificate, type CertificateAuthority } from './tls.js';
+import { createRequestListener } from './http/listener.js';
+import type { CertificateAuthority } from './tls.js';
 
 export interface StartOptions extends AuthorityOptions {
   logger?: Logger;
@@ -37,7 +37,13 @@ export interface RunningMockServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-export function createLogger(config: MockConfig): Logger {
+/**
+ * The request logger; none when logging is off. pino (and, below, the certificate code) is loaded
+ * only when used, so that a mock without them starts faster and holds less memory.
+ */
+export async function createLogger(config: MockConfig): Promise<Logger | undefined> {
+  if (config.logLevel === 'silent') return undefined;
+  const { pino } = await import('pino');
   return pino({
     level: config.logLevel,
     // Nothing secret is logged on purpose; these paths are belt and braces.
@@ -52,11 +58,12 @@ export async function startMockServer(
   const authority = await Authority.create(input, options);
   await options.prepare?.(authority);
   const { config } = authority;
-  const logger = options.logger ?? createLogger(config);
-  const app = createExpressApp(authority, logger);
+  const logger = options.logger ?? (await createLogger(config));
+  const app = createRequestListener(authority, logger);
   let tls: RunningMockServer['tls'];
   let server: Server;
   if (config.https) {
+    const { createCertificateAuthority, hostOf, issueServerCertificate } = await import('./tls.js');
     const certificateAuthority = options.certificateAuthority ?? createCertificateAuthority();
     const extra = [config.host, ...(config.publicUrl ? [hostOf(config.publicUrl)] : [])].filter((h) => h !== '0.0.0.0' && h !== '::');
     const certificate = issueServerCertificate(certificateAuthority, extra);

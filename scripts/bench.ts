@@ -1,128 +1,53 @@
 /**
- * `npm run bench`: the refresh grant under load against the built server, with the machine's own
- * PS512 signing rate measured in the same run as the baseline. Prints a table and writes it to
- * bench/results.md (and .json).
+ * `npm run bench`: the mock's command under load, on this machine, read against baselines measured
+ * in the same run: L1 (one thread's PS512 signing rate), the RSA operations a flow needs (each kind
+ * timed alone), a bare Node `http` server, and oauth2-mock-server's token endpoint. It prints a table
+ * and writes it to bench/results.md (and .json).
  *
- * It also times the README's start command, `npm start`, to a 200 on /__admin/health, against a
- * bare Node http server started the same way (through `npm start`, so npm's own cost is on both
- * sides), alternating the two.
+ * - Refresh grant at 50 connections, three runs; each request carries its own request JWT, all of
+ *   them signed before the timed window (on worker threads). CPU use during each run is read from
+ *   /proc: the server's (its main thread apart), the load generator's (this process) and the rest
+ *   of the machine's (other work on a shared machine).
+ * - One connection: sequential refreshes, timed one by one.
+ * - Memory: resident memory idle (against a bare Node server started alike), after the load, and
+ *   with 10,000 consents stored.
+ * - Scale: the refresh with 10, 1,000 and 10,000 consents stored (each request refreshing another
+ *   consent's token), and the whole Ongoing Access flow through the SDK, one and 100 at once,
+ *   in-process over msw and over HTTP.
+ * - Start: the command to listening, and `npm start` to a 200 on /__admin/health against a bare
+ *   server started the same way (both through npm).
  *
- * Each refresh request carries its own freshly signed request JWT (unique nonce, current
- * timestamp). They are signed before each load run by worker threads, so the load generator does
- * not compete with the server for the CPU while it measures.
+ * Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_RUNS (3), BENCH_START_RUNS (9),
+ * BENCH_FLOWS (sequential flows timed, 9), BENCH_CONCURRENT_FLOWS (100), BENCH_SCALE (10,1000,10000).
  */
-import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, createHash, randomBytes, sign, generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { cpus, tmpdir, totalmem, type, release, arch } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countRsa, flowTimes, httpTarget, mswTarget, runFlows, type RsaCounts } from './bench/flow.js';
+import { oauth2TokenLoad, oneConnectionMedian, refreshLoad, type LoadRun } from './bench/load.js';
+import { cores, load1, machine, median, range, rssMb, sleep } from './bench/measure.js';
+import { root, signRequestJwts } from './bench/request-jwts.js';
+import { rsaUnitCosts, singleThreadSignRate, type RsaKind } from './bench/rsa.js';
+import { bareServerPackage, makeConsents, startBare, startMock, startOauth2MockServer, stop, type Server } from './bench/servers.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 9);
-const demoKeyPem = readFileSync(join(root, 'fixtures/apps/demo-app.private.TEST-ONLY.pem'), 'utf8');
-const CLIENT_ID = 'demo-app_demo-ongoing';
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const DURATION = env('BENCH_DURATION', 10);
+const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
+const RUNS = env('BENCH_RUNS', 3);
+const START_RUNS = env('BENCH_START_RUNS', 9);
+const FLOWS = env('BENCH_FLOWS', 9);
+const CONCURRENT_FLOWS = env('BENCH_CONCURRENT_FLOWS', 100);
+const SCALE = (process.env.BENCH_SCALE ?? '10,1000,10000').split(',').map(Number);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const range = (xs: number[], digits = 0) =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+const log = (line: string) => console.log(line);
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
 
-// ---------- request JWTs, signed like a digi.me client does (docs/protocol.md §2) ----------
+// ---------- start times ----------
 
-const SIGNER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { constants, createPrivateKey, randomBytes, sign } = require('node:crypto');
-const key = createPrivateKey(workerData.pem);
-const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const header = b64({ alg: 'PS512', typ: 'JWT' });
-parentPort.on('message', ({ count, claims }) => {
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const nonce = Array.from(randomBytes(32), (b) => AN[b % 62]).join('');
-    const input = header + '.' + b64({ client_id: workerData.clientId, nonce, timestamp: Date.now(), ...claims });
-    const sig = sign('sha512', Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 });
-    out.push(input + '.' + sig.toString('base64url'));
-  }
-  parentPort.postMessage(out);
-});`;
-
-async function signMany(count: number, claims: object): Promise<string[]> {
-  const n = Math.max(1, cpus().length);
-  const workers = Array.from({ length: n }, () => new Worker(SIGNER_SOURCE, { eval: true, workerData: { pem: demoKeyPem, clientId: CLIENT_ID } }));
-  const parts = await Promise.all(
-    workers.map(
-      (w, i) =>
-        new Promise<string[]>((resolve) => {
-          w.once('message', resolve);
-          w.postMessage({ count: Math.ceil(count / n) + (i === 0 ? 0 : 0), claims });
-        }),
-    ),
-  );
-  await Promise.all(workers.map((w) => w.terminate()));
-  return parts.flat().slice(0, count);
-}
-
-// ---------- baseline: PS512 signing on this machine ----------
-
-function singleThreadSignRate(seconds = 3): number {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const data = randomBytes(700); // about a token response's signing input
-  const opts = { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 };
-  for (let i = 0; i < 50; i++) sign('sha512', data, opts);
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    sign('sha512', data, opts);
-    n++;
-  }
-  return n / seconds;
-}
-
-// ---------- the server under test ----------
-
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  startMs: number;
-}
-
-function startServer(keyFile: string): Promise<Server> {
-  // --no-persist: each run starts empty, and measures serving, not writing the state file.
-  const proc = spawn(process.execPath, [join(root, 'dist/digime-mock.mjs'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent', '--no-persist'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+) \(started in (\d+) ms\)/.exec(out);
-      // The server's own figure: from its process's time origin to listening.
-      if (m) resolve({ proc, url: m[1]!, startMs: Number(m[2]) });
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-}
-
-const stop = (s: Server) =>
-  new Promise<void>((resolve) => {
-    s.proc.once('exit', () => resolve());
-    s.proc.kill('SIGTERM');
-  });
-
-/** How long Node itself takes to start running a script's first line here (ms since the process's time origin). */
+/** How long Node itself takes to run a script's first line here (ms since the process's time origin). */
 function bareNodeStartMs(): Promise<number> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['-e', 'process.stdout.write(String(performance.now()))']);
@@ -132,31 +57,7 @@ function bareNodeStartMs(): Promise<number> {
   });
 }
 
-// ---------- npm start, against a bare Node server started the same way ----------
-
-const BARE_SERVER = `
-import { createServer } from 'node:http';
-const server = createServer((req, res) => {
-  res.writeHead(req.url === '/__admin/health' ? 200 : 404, { 'content-type': 'application/json' });
-  res.end('{"status":"ok"}');
-});
-server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`;
-
-/** A folder whose `npm start` runs the bare server. */
-function bareServerPackage(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-bare-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bare-server', private: true, type: 'module', scripts: { start: 'node server.mjs' } }));
-  writeFileSync(join(dir, 'server.mjs'), BARE_SERVER);
-  return dir;
-}
-
-/**
- * Milliseconds from spawning `npm start` in `cwd` to the first 200 from /__admin/health (asked
- * for as soon as the server prints where it listens). npm runs in its own process group, which is
- * stopped afterwards.
- */
+/** Milliseconds from spawning `npm start` in `cwd` to the first 200 from /__admin/health. */
 async function npmStartToHealthy(cwd: string, args: string[]): Promise<number> {
   const t0 = performance.now();
   const proc = spawn('npm', ['start', '--silent', '--', ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
@@ -182,157 +83,308 @@ async function npmStartToHealthy(cwd: string, args: string[]): Promise<number> {
 }
 
 async function startTimes(keyFile: string) {
+  const starts: number[] = [];
+  const bareStarts: number[] = [];
+  for (let i = 0; i < 5; i++) bareStarts.push(await bareNodeStartMs());
+  for (let i = 0; i < 5; i++) {
+    const s = await startMock(keyFile);
+    starts.push(s.startMs ?? NaN);
+    await stop(s);
+  }
   const bareDir = bareServerPackage();
-  const mockArgs = ['--port', '0', '--key-file', keyFile, '--log-level', 'silent'];
+  const mockArgs = ['--port', '0', '--key-file', keyFile, '--log-level', 'silent', '--no-persist'];
   // One unmeasured start of each, then the two alternately.
   await npmStartToHealthy(root, mockArgs);
   await npmStartToHealthy(bareDir, []);
+  const npmMock: number[] = [];
+  const npmBare: number[] = [];
+  for (let i = 0; i < START_RUNS; i++) {
+    npmMock.push(await npmStartToHealthy(root, mockArgs));
+    npmBare.push(await npmStartToHealthy(bareDir, []));
+  }
+  return { starts, bareStarts, npmMock, npmBare };
+}
+
+// ---------- memory at rest ----------
+
+/** Resident memory 2 s after a server's first answer, with nothing else asked of it. */
+async function idleRss(server: Server): Promise<number> {
+  const res = await fetch(`${server.url}/__admin/health`);
+  await res.arrayBuffer();
+  await sleep(2000);
+  return rssMb(server.proc.pid!);
+}
+
+async function idleMemory(keyFile: string) {
   const mock: number[] = [];
   const bare: number[] = [];
-  for (let i = 0; i < START_RUNS; i++) {
-    mock.push(await npmStartToHealthy(root, mockArgs));
-    bare.push(await npmStartToHealthy(bareDir, []));
+  for (let i = 0; i < 3; i++) {
+    const m = await startMock(keyFile);
+    mock.push(await idleRss(m));
+    await stop(m);
+    const b = await startBare();
+    bare.push(await idleRss(b));
+    await stop(b);
   }
   return { mock, bare };
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
+// ---------- the refresh grant under load ----------
 
-const b64url = (b: Buffer) => b.toString('base64url');
+const payloadOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-async function obtainRefreshToken(url: string): Promise<string> {
-  const verifier = b64url(randomBytes(32));
-  const challenge = b64url(createHash('sha256').update(verifier).digest());
-  const [authJwt] = await signMany(1, { code_challenge: challenge, code_challenge_method: 'S256', redirect_uri: 'http://localhost/cb', response_mode: 'query', response_type: 'code', state: 'bench' });
-  const auth = (await (await fetch(`${url}/v1.7/oauth/authorize`, { method: 'POST', headers: { authorization: `Bearer ${authJwt}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { token: string };
-  const code = JSON.parse(Buffer.from(auth.token.split('.')[1]!, 'base64url').toString()).preauthorization_code;
-  const consent = await fetch(`${url}/apps/saas/authorize?code=${code}&autoConsent=accept`, { redirect: 'manual' });
-  const authCode = new URL(consent.headers.get('location')!).searchParams.get('code');
-  const [tokenJwt] = await signMany(1, { code: authCode, code_verifier: verifier, grant_type: 'authorization_code' });
-  const tok = (await (await fetch(`${url}/v1.7/oauth/token`, { method: 'POST', headers: { authorization: `Bearer ${tokenJwt}` } })).json()) as { token: string };
-  return JSON.parse(Buffer.from(tok.token.split('.')[1]!, 'base64url').toString()).refresh_token.value;
-}
+/** Enough request JWTs for `seconds` of a server that signs as fast as both cores can (2 signatures a refresh). */
+const jwtsFor = (signRate: number, seconds: number) => Math.ceil(signRate * seconds * (cores() / 2) * 1.15);
 
-async function load(url: string, jwts: string[], connections: number, duration: number) {
-  let i = 0;
-  let exhausted = false;
-  const result = await autocannon({
-    url: `${url}/v1.7/oauth/token`,
-    method: 'POST',
-    connections,
-    duration,
-    requests: [
-      {
-        setupRequest: (req: autocannon.Request) => {
-          const jwt = jwts[i++];
-          if (jwt === undefined) exhausted = true;
-          return { ...req, headers: { ...req.headers, authorization: `Bearer ${jwt ?? jwts[0]}` } };
-        },
-      },
-    ],
-  });
-  const ok = result['2xx'];
-  return { rps: ok / duration, p99: result.latency.p99, errors: result.non2xx + result.errors, exhausted };
-}
-
-/** Sequential requests on one kept-alive connection, timed one by one. */
-async function oneConnectionMedian(url: string, jwts: string[]): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(url);
-  const times: number[] = [];
-  for (const jwt of jwts) {
-    const t0 = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      const req = request({ agent, hostname, port, path: '/v1.7/oauth/token', method: 'POST', headers: { authorization: `Bearer ${jwt}` } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-    times.push(performance.now() - t0);
+async function refreshRuns(server: Server, refreshTokens: string[], signRate: number, duration: number, runs: number) {
+  const claims = refreshTokens.map((t) => ({ grant_type: 'refresh_token', refresh_token: t }));
+  const out: LoadRun[] = [];
+  for (let r = 0; r < runs; r++) {
+    const jwts = await signRequestJwts(jwtsFor(signRate, duration), claims);
+    const run = await refreshLoad(server.url, jwts, CONNECTIONS, duration, server.proc.pid);
+    log(
+      `  run ${r + 1}: ${run.rps.toFixed(0)} refresh/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.exhausted ? ' (JWT pool exhausted)' : ''}; ` +
+        `CPU: server ${f2(run.serverCores)} (main thread ${f2(run.serverMainCores)}), load generator ${f2(run.loaderCores)}, other processes ${f2(run.otherCores)} cores`,
+    );
+    out.push(run);
   }
-  agent.destroy();
-  return median(times.slice(50));
+  return out;
 }
+
+async function oneConnection(server: Server, refreshTokens: string[], rounds = 3): Promise<number> {
+  const claims = refreshTokens.map((t) => ({ grant_type: 'refresh_token', refresh_token: t }));
+  const medians: number[] = [];
+  for (let r = 0; r < rounds; r++) medians.push(await oneConnectionMedian(server.url, await signRequestJwts(1050, claims)));
+  return median(medians);
+}
+
+/** The same sequential requests (same JWTs) to the bare Node server: what HTTP on one connection costs here, with no work behind it. */
+async function bareRoundTrip(rounds = 3): Promise<number> {
+  const bare = await startBare();
+  const jwts = await signRequestJwts(1050, { grant_type: 'refresh_token', refresh_token: 'x'.repeat(600) });
+  const medians: number[] = [];
+  for (let r = 0; r < rounds; r++) medians.push(await oneConnectionMedian(bare.url, jwts, 50, '/__admin/health', 200));
+  await stop(bare);
+  return median(medians);
+}
+
+const summary = (runs: LoadRun[]) => ({
+  rps: runs.map((r) => r.rps),
+  p50: runs.map((r) => r.p50),
+  p99: runs.map((r) => r.p99),
+  errors: runs.reduce((a, r) => a + r.errors, 0),
+  exhausted: runs.some((r) => r.exhausted),
+  serverCores: runs.map((r) => r.serverCores),
+  serverMainCores: runs.map((r) => r.serverMainCores),
+  loaderCores: runs.map((r) => r.loaderCores),
+  otherCores: runs.map((r) => r.otherCores),
+});
+
+// ---------- main ----------
 
 async function main() {
-  const machine = `${cpus()[0]?.model.trim()} × ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${type()} ${release()} ${arch()}, Node ${process.version}`;
-  console.log(`machine: ${machine}`);
-  console.log('baseline: single-thread PS512 signing (crypto.sign, RSA-2048) …');
-  const signRate = singleThreadSignRate();
-  console.log(`  ${signRate.toFixed(0)} signatures/s`);
+  const description = machine();
+  const load1Start = load1();
+  log(`machine: ${description}; load average ${f1(load1Start)}`);
+  const signRates: number[] = [];
+  const measureL1 = () => {
+    const rate = singleThreadSignRate();
+    signRates.push(rate);
+    log(`baseline L1: ${rate.toFixed(0)} PS512 signatures/s on one thread`);
+  };
+  measureL1();
+  const unit = rsaUnitCosts();
+  log(`RSA alone (ms): sign ${unit.sign.toFixed(3)}, verify ${unit.verify.toFixed(3)}, OAEP encrypt ${unit.encrypt.toFixed(3)}, OAEP decrypt ${unit.decrypt.toFixed(3)}`);
 
   const keyFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'key.pem');
-  await stop(await startServer(keyFile)); // creates the key file
-  const starts: number[] = [];
-  const bare: number[] = [];
-  for (let i = 0; i < 5; i++) bare.push(await bareNodeStartMs());
-  for (let i = 0; i < 5; i++) {
-    const s = await startServer(keyFile);
-    starts.push(s.startMs);
+  await stop(await startMock(keyFile)); // creates the key file (and the code cache)
+
+  log(`start times: the command to listening, and npm start to a healthy server against a bare server, ${START_RUNS} each …`);
+  const start = await startTimes(keyFile);
+  const startRatio = median(start.npmMock) / median(start.npmBare);
+  log(`  ${range(start.npmMock)} ms against ${range(start.npmBare)} ms: ${f2(startRatio)} ×`);
+
+  log('idle memory, against a bare Node http server …');
+  const idle = await idleMemory(keyFile);
+  log(`  ${range(idle.mock)} MB against ${range(idle.bare)} MB`);
+
+  log(`refresh grant, ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs …`);
+  const server = await startMock(keyFile);
+  const [refreshToken] = await makeConsents(server.url, 1);
+  await refreshRuns(server, [refreshToken!], signRates[0]!, 2, 1); // warm-up, not counted
+  const main = summary(await refreshRuns(server, [refreshToken!], signRates[0]!, DURATION, RUNS));
+  const rssAfterLoad = rssMb(server.proc.pid!);
+  log(`  RSS after the load: ${f1(rssAfterLoad)} MB`);
+  const single = await oneConnection(server, [refreshToken!]);
+  await stop(server);
+  const roundTrip = await bareRoundTrip();
+  log(`  one connection: median ${single.toFixed(3)} ms; the same requests to a bare Node server: ${roundTrip.toFixed(3)} ms`);
+  measureL1();
+
+  log(`oauth2-mock-server's token endpoint (refresh grant), ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs …`);
+  const o2 = await startOauth2MockServer();
+  await oauth2TokenLoad(o2.url, CONNECTIONS, 2, o2.proc.pid);
+  const o2runs: LoadRun[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const run = await oauth2TokenLoad(o2.url, CONNECTIONS, DURATION, o2.proc.pid);
+    log(`  run ${r + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}; server ${f2(run.serverCores)} cores, other processes ${f2(run.otherCores)}`);
+    o2runs.push(run);
+  }
+  const oauth2 = summary(o2runs);
+  await stop(o2);
+
+  log(`scale: consents stored ${SCALE.join(', ')} …`);
+  const scale: { consents: number; rssStored: number; rssAfter: number; seedMs: number; single: number; load: ReturnType<typeof summary> }[] = [];
+  for (const n of SCALE) {
+    const s = await startMock(keyFile);
+    const t0 = performance.now();
+    const tokens = await makeConsents(s.url, n);
+    const seedMs = performance.now() - t0;
+    const rssStored = rssMb(s.proc.pid!);
+    log(`  ${n} consents made in ${(seedMs / 1000).toFixed(1)} s; RSS ${f1(rssStored)} MB`);
+    await refreshRuns(s, tokens, signRates[0]!, 2, 1);
+    const load = summary(await refreshRuns(s, tokens, signRates[0]!, Math.max(2, DURATION / 2), RUNS));
+    const oneConn = await oneConnection(s, tokens);
+    const rssAfter = rssMb(s.proc.pid!);
+    log(`  one connection ${oneConn.toFixed(3)} ms; RSS after ${f1(rssAfter)} MB`);
+    scale.push({ consents: n, rssStored, rssAfter, seedMs, single: oneConn, load });
     await stop(s);
   }
 
-  console.log(`npm start to a healthy /__admin/health, against a bare Node server, ${START_RUNS} runs each …`);
-  const npmStart = await startTimes(keyFile);
-  const startRatio = median(npmStart.mock) / median(npmStart.bare);
-  console.log(`  ${range(npmStart.mock)} ms against ${range(npmStart.bare)} ms: ${startRatio.toFixed(2)} ×`);
+  log('the Ongoing Access flow through the SDK …');
+  const msw = await mswTarget();
+  const counts: RsaCounts = await countRsa(() => runFlows(msw, 1));
+  const rsaWorkMs = (Object.keys(counts) as RsaKind[]).reduce((a, k) => a + counts[k] * unit[k], 0);
+  log(`  RSA per flow: ${counts.sign} sign, ${counts.verify} verify, ${counts.encrypt} OAEP encrypt, ${counts.decrypt} OAEP decrypt = ${f1(rsaWorkMs)} ms alone`);
+  const mswOne = await flowTimes(msw, FLOWS);
+  const mswMany = await runFlows(msw, CONCURRENT_FLOWS);
+  await msw.close();
+  log(`  in-process (msw): ${f1(mswOne.ms)} ms a flow (${mswOne.files} files); ${CONCURRENT_FLOWS} at once: ${f1(mswMany.ms)} ms, ${f1(mswMany.ms / CONCURRENT_FLOWS)} ms a flow`);
+  const httpServer = await startMock(keyFile);
+  const http = httpTarget(httpServer.url);
+  const httpOne = await flowTimes(http, FLOWS);
+  const httpMany = await runFlows(http, CONCURRENT_FLOWS);
+  await stop(httpServer);
+  log(`  over HTTP: ${f1(httpOne.ms)} ms a flow; ${CONCURRENT_FLOWS} at once: ${f1(httpMany.ms)} ms, ${f1(httpMany.ms / CONCURRENT_FLOWS)} ms a flow`);
+  measureL1();
 
-  const server = await startServer(keyFile);
-  const refreshToken = await obtainRefreshToken(server.url);
-  const claims = { grant_type: 'refresh_token', refresh_token: refreshToken };
-  // Enough JWTs for a server twice as fast as one thread can sign.
-  const perRun = Math.ceil(signRate * 2 * DURATION);
+  // ---------- the table ----------
 
-  const warm = await signMany(2000, claims);
-  await load(server.url, warm, CONNECTIONS, 2);
-
-  const runs: { rps: number; p99: number; errors: number; exhausted: boolean }[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const jwts = await signMany(perRun, claims);
-    const res = await load(server.url, jwts, CONNECTIONS, DURATION);
-    console.log(`  run ${r + 1}: ${res.rps.toFixed(0)} refresh/s, p99 ${res.p99} ms, errors ${res.errors}${res.exhausted ? ' (JWT pool exhausted)' : ''}`);
-    runs.push(res);
-  }
-  const rss = rssMb(server.proc.pid!);
-  const single = await oneConnectionMedian(server.url, await signMany(1050, claims));
-  await stop(server);
-
-  const rps = runs.map((r) => r.rps);
-  const ratio = median(rps) / signRate;
+  const L1 = median(signRates);
+  const sigMs = 1000 / L1;
+  const rps = median(main.rps);
+  const p50 = median(main.p50);
+  const p99 = median(main.p99);
+  const idleMock = median(idle.mock);
+  const idleBare = median(idle.bare);
+  const base = scale[0];
+  const largest = scale.at(-1);
   const rows: [string, string, string, string][] = [
-    ['refresh throughput, 50 connections', `${range(rps)} req/s`, `${ratio.toFixed(2)} × signing rate`, '≥ 1.0 ×'],
-    ['PS512 signatures by the server under that load', `${range(rps.map((r) => r * 2))} sig/s`, `${((median(rps) * 2) / signRate).toFixed(2)} × signing rate`, ''],
-    ['refresh p99 latency', `${range(runs.map((r) => r.p99))} ms`, '', '≤ 30 ms'],
-    ['refresh errors (non-2xx)', `${runs.reduce((a, r) => a + r.errors, 0)}`, '', '0'],
-    ['one connection, median', `${single.toFixed(2)} ms`, '', '≤ 1 ms'],
-    ['start to listening (existing key)', `${range(starts)} ms`, `${(median(starts) / median(bare)).toFixed(1)} × bare Node start`, '≤ 200 ms'],
-    ['baseline: bare Node start (to its first line)', `${range(bare)} ms`, '1.0 ×', ''],
-    ['`npm start` to 200 on /__admin/health', `${range(npmStart.mock)} ms`, `${startRatio.toFixed(2)} × bare server via npm start`, '≤ 2 ×'],
-    ['baseline: bare Node http server, `npm start` to 200 on /__admin/health', `${range(npmStart.bare)} ms`, '1.0 ×', ''],
-    ['RSS after the load', `${rss.toFixed(0)} MB`, '', '≤ 150 MB'],
-    ['baseline: single-thread PS512 signing', `${signRate.toFixed(0)} sig/s`, '1.00 ×', ''],
+    ['refresh throughput, 50 connections', `${range(main.rps)} req/s`, `${f2(rps / L1)} × L1`, '≥ 0.75 ×'],
+    ['PS512 signatures by the server under that load', `${range(main.rps.map((r) => r * 2))} sig/s`, `${f2((2 * rps) / L1)} × L1`, '≥ 1.5 ×'],
+    ['refresh p50 / p99 latency', `${range(main.p50)} / ${range(main.p99)} ms`, `p99 ${f2(p99 / p50)} × p50`, '≤ 2 ×'],
+    ['refresh errors (non-2xx)', `${main.errors}${main.exhausted ? ' (JWT pool exhausted)' : ''}`, '', '0'],
+    [
+      'CPU during the load (cores)',
+      `server ${range(main.serverCores, 2)} (main thread ${range(main.serverMainCores, 2)}), load generator ${range(main.loaderCores, 2)}, other processes ${range(main.otherCores, 2)}`,
+      `of ${cores()}`,
+      '',
+    ],
+    ['one connection, median', `${single.toFixed(3)} ms`, `${f2(single / sigMs)} × one signature (${sigMs.toFixed(3)} ms)`, '≤ 1.5 ×'],
+    ['baseline: the same requests on one connection to a bare Node http server', `${roundTrip.toFixed(3)} ms`, `${f2(roundTrip / sigMs)} × one signature`, ''],
+    ['RSS idle (2 s after its first answer)', `${range(idle.mock, 1)} MB`, `${f2(idleMock / idleBare)} × bare Node http server`, '≤ 1.5 ×'],
+    ['baseline: bare Node http server, RSS idle', `${range(idle.bare, 1)} MB`, '1.00 ×', ''],
+    ['RSS after the load', `${f1(rssAfterLoad)} MB`, '', '≤ 150 MB'],
+  ];
+  if (largest) {
+    rows.push([
+      `RSS with ${largest.consents.toLocaleString('en')} consents (tokens and a session each), after their load`,
+      `${f1(largest.rssAfter)} MB (${f1(largest.rssStored)} MB before it)`,
+      '',
+      '≤ 200 MB',
+    ]);
+  }
+  for (const s of scale) {
+    const ratio = base ? median(s.load.rps) / median(base.load.rps) : 1;
+    rows.push([
+      `refresh with ${s.consents.toLocaleString('en')} consents stored: throughput; p99; one connection`,
+      `${range(s.load.rps)} req/s; ${range(s.load.p99)} ms; ${s.single.toFixed(3)} ms`,
+      s === base ? '1.00 ×' : `${f2(ratio)} × throughput, ${f2(s.single / base!.single)} × one-connection time with ${base!.consents}`,
+      s === base ? '' : 'flat',
+    ]);
+  }
+  const rsaLine = `${counts.sign} sign, ${counts.verify} verify, ${counts.encrypt} OAEP encrypt, ${counts.decrypt} OAEP decrypt`;
+  rows.push(
+    ['RSA work of one Ongoing Access flow, each kind timed alone', `${f1(rsaWorkMs)} ms`, rsaLine, ''],
+    ['Ongoing Access flow in-process (msw), one at a time', `${f1(mswOne.ms)} ms (${range(mswOne.runs)})`, `${f2(mswOne.ms / rsaWorkMs)} × its RSA work`, '≤ 1.5 ×'],
+    ['Ongoing Access flow over HTTP, one at a time', `${f1(httpOne.ms)} ms (${range(httpOne.runs)})`, `${f2(httpOne.ms / rsaWorkMs)} × its RSA work`, '≤ 2 ×'],
+    [
+      `${CONCURRENT_FLOWS} flows at once, in-process (msw)`,
+      `${f1(mswMany.ms)} ms: ${f1(mswMany.ms / CONCURRENT_FLOWS)} ms a flow`,
+      `${f2(mswMany.ms / CONCURRENT_FLOWS / mswOne.ms)} × one flow's time`,
+      'flat',
+    ],
+    [
+      `${CONCURRENT_FLOWS} flows at once, over HTTP`,
+      `${f1(httpMany.ms)} ms: ${f1(httpMany.ms / CONCURRENT_FLOWS)} ms a flow`,
+      `${f2(httpMany.ms / CONCURRENT_FLOWS / httpOne.ms)} × one flow's time`,
+      'flat',
+    ],
+    [
+      "comparison: oauth2-mock-server's token endpoint (refresh grant; 2 PS512 signatures a request, no request JWT to verify)",
+      `${range(oauth2.rps)} req/s, p99 ${range(oauth2.p99)} ms, errors ${oauth2.errors}`,
+      `${f2(median(oauth2.rps) / L1)} × L1; ours ${f2(rps / median(oauth2.rps))} × its throughput`,
+      '',
+    ],
+    ['start to listening (existing key)', `${range(start.starts)} ms`, `${f1(median(start.starts) / median(start.bareStarts))} × bare Node start`, ''],
+    ['baseline: bare Node start (to its first line)', `${range(start.bareStarts)} ms`, '1.0 ×', ''],
+    ['`npm start` to 200 on /__admin/health', `${range(start.npmMock)} ms`, `${f2(startRatio)} × bare server via npm start`, '≤ 2 ×'],
+    ['baseline: bare Node http server, `npm start` to 200 on /__admin/health', `${range(start.npmBare)} ms`, '1.00 ×', ''],
+    ['baseline L1: single-thread PS512 signing (RSA-2048)', `${range(signRates)} sig/s`, '1.00 ×', ''],
+    [
+      'baseline: RSA operations alone, one thread',
+      `sign ${unit.sign.toFixed(3)}, verify ${unit.verify.toFixed(3)}, OAEP encrypt ${unit.encrypt.toFixed(3)}, OAEP decrypt ${unit.decrypt.toFixed(3)} ms`,
+      '',
+      '',
+    ],
+  );
+  const load1End = load1();
+  const busy = median(main.otherCores);
+  const perRefreshMs = (cores: number[]) => (median(cores) * 1000) / rps;
+  const notes = [
+    'How to read it:',
+    '',
+    `- **Throughput.** A refresh needs two PS512 signatures, so two cores cannot give more than ${(cores() / 2).toFixed(1)} × L1 refreshes/s, and the load generator, the server's HTTP and request-JWT verification and the rest of the machine share the same cores. In this run the server spent ${perRefreshMs(main.serverCores).toFixed(2)} ms of CPU a refresh (${perRefreshMs(main.serverMainCores).toFixed(2)} ms of it on its main thread: HTTP, verification, bookkeeping; the rest signing, ${(2 * sigMs).toFixed(2)} ms alone), and other processes used ${f2(busy)} of the ${cores()} cores.`,
+    `- **One connection.** The answer waits for one signature (${sigMs.toFixed(3)} ms alone), made on the thread pool; the family's next access token is signed meanwhile on another thread, which needs a second core free, and a refresh that comes back at once waits for it. HTTP itself, with no work behind it, takes ${roundTrip.toFixed(3)} ms a request on one connection here (${f2(roundTrip / sigMs)} × a signature), so ${f2((roundTrip + sigMs) / sigMs)} × is the floor with one signature on the path.`,
+    '- **Consents stored.** Finding a token, a consent or a nonce is a lookup by key, whatever the store holds; what grows with the store is memory, and the periodic sweep of expired records, which looks at every record but runs less often as the store grows (once per eighth of its size in additions). Differences between the sizes within a run are the machine\'s noise, not the store.',
+    `- **Flows at once.** ${CONCURRENT_FLOWS} flows in step share one mock and ${cores()} cores: the work of each is the same, so the whole takes about ${CONCURRENT_FLOWS} times one flow's work and each flow waits for the others; what can stay flat is the time per flow (the whole divided by ${CONCURRENT_FLOWS}), not a flow's own latency.`,
+    `- **A flow's cost against its RSA work.** Besides RSA, a flow sends a signed request for each step and each file through fetch (and msw, in-process), and decrypts, decompresses and parses every file of the user (${mswOne.files} files); that work is not RSA and is counted in the flow's time.`,
+    '',
   ];
   const date = new Date().toISOString().slice(0, 10);
   const table = [
-    `Benchmark of ${date} — ${machine}`,
-    `Refresh grant, ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs (median, min–max); each request with its own signed request JWT.`,
-    `Each refresh costs two PS512 signatures: the token response on the request's path, and the family's next access token, signed ahead.`,
-    `Start times count from the process's time origin, as Node reports it (performance.now()), to listening; \`npm start\` times from spawning npm to the first 200 on /__admin/health, ${START_RUNS} starts each, alternating with the bare server.`,
+    `Benchmark of ${date} — ${description}; load average ${f1(load1Start)} at the start, ${f1(load1End)} at the end.`,
+    `Refresh grant: ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs (median, min–max); each request with its own request JWT, all signed before the timed window. Each refresh costs two PS512 signatures (the token response, and the family's next access token, signed ahead).`,
+    `L1 is one thread's PS512 signing rate, measured ${signRates.length} times in this run (start, middle, end). "Other processes" is the CPU the rest of the machine used during a run (a shared machine).`,
+    `Scale: each request refreshes the next stored consent's token in turn; ${RUNS} runs of ${Math.max(2, DURATION / 2)} s at each size. Flows: the median of ${FLOWS} one after another, then ${CONCURRENT_FLOWS} at once in step (one mock clock serves them all).`,
     '',
     '| measure | result | ratio | target |',
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
+    ...notes,
   ].join('\n');
-  console.log('\n' + table);
+  log('\n' + table);
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(join(root, 'bench/results.md'), table);
-  writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ date, machine, signRate, runs, ratio, single, starts, bare, npmStart, startRatio, rss }, null, 2) + '\n');
+  writeFileSync(
+    join(root, 'bench/results.json'),
+    JSON.stringify(
+      { date, machine: description, load1: [load1Start, load1End], signRates, unit, main, rssAfterLoad, single, roundTrip, idle, start, oauth2, scale, flow: { counts, rsaWorkMs, mswOne, mswMany: mswMany.ms, httpOne, httpMany: httpMany.ms, concurrent: CONCURRENT_FLOWS } },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 main().catch((err) => {

@@ -10,6 +10,7 @@ import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 const bundle = fileURLToPath(new URL('./digime-mock.cjs', import.meta.url));
@@ -26,6 +27,7 @@ function ownFolder(path) {
   return stat?.isDirectory() === true && (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
 }
 
+/** Let go once compiled: V8 has read it. */
 let cachedData;
 try {
   cachedData = ownFolder(cacheDir) ? readFileSync(cacheFile) : undefined;
@@ -37,6 +39,10 @@ if (!cachedData || script.cachedDataRejected) {
   // On the way out, so that the cache holds every function the run has compiled, start-up's too.
   process.once('exit', () => {
     try {
+      // V8's defaults again for the flags the command changes (mock-server/heap.ts), so that the
+      // cache matches the flags of the next start's compile.
+      setFlagsFromString('--semi-space-growth-factor=2');
+      setFlagsFromString('--heap-growing-percent=0');
       mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
       if (!ownFolder(cacheDir)) return;
       const aside = `${cacheFile}.${process.pid}.tmp`;
@@ -48,5 +54,11 @@ if (!cachedData || script.cachedDataRejected) {
     }
   });
 }
+cachedData = undefined;
+// Starting allocates a lot that is garbage at once (reading fixtures, building schemas), and V8
+// would grow its young generation to fit, keeping that memory for good. It keeps its first size
+// until the server listens (mock-server/heap.ts takes over then). Set after compiling: V8 takes a
+// code cache only under the flags it was made with.
+setFlagsFromString('--semi-space-growth-factor=1');
 const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
 script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));

@@ -19,7 +19,7 @@ import type { CoreContext } from './context.js';
 import { DataPlane } from './data/data-plane.js';
 import { loadDataSets } from './data/data-set.js';
 import { errors, type ApiError } from './errors.js';
-import { Faults, FaultSpecSchema, type AppliedFault, type FaultRequest, type FaultSpecInput, type FaultView } from './faults.js';
+import { Faults, FaultSpecSchema, type AppliedFault, type FaultSpecInput, type FaultView } from './faults.js';
 import { checkFixturesDir, loadAppFixtures, loadUserFixtures } from './fixtures.js';
 import { describeRequest, Journal, type JournalEntry, type JournalQuery, type RecordedRequest, type RequestDescription } from './journal.js';
 import { keyViews, publicKeys, rotateKeys, type KeyView, type Rotation } from './key-rotation.js';
@@ -50,6 +50,13 @@ export interface AuthorityOptions {
   wallClock?: Clock;
   /** Users to serve instead of those in `fixturesDir/users`. */
   users?: User[];
+}
+
+/** An API request as a transport sees it, for faults: its bearer header as it came. */
+export interface ObservedRequest {
+  method: string;
+  path: string;
+  authorization?: string;
 }
 
 export interface AuthorityOverview {
@@ -503,9 +510,14 @@ export class Authority {
     this.#faults.clear();
   }
 
-  /** The fault a transport applies to this API request, if one matches (counted as applied). */
-  takeFault(request: FaultRequest): AppliedFault | undefined {
-    return this.#faults.take(request);
+  /**
+   * The fault a transport applies to this API request, if one matches (counted as applied). The
+   * request JWT in `authorization` is read only when some fault is set.
+   */
+  takeFault(request: ObservedRequest): AppliedFault | undefined {
+    if (this.#faults.empty) return undefined;
+    const { authorization, ...rest } = request;
+    return this.#faults.take({ ...rest, ...describeRequest(this.#ctx, authorization) });
   }
 
   /** What a request's bearer JWT says, unverified, secrets fingerprinted: for faults and the journal. */
@@ -520,7 +532,7 @@ export class Authority {
 
   /** The journal, newest first. */
   requests(query: JournalQuery = {}): JournalEntry[] {
-    return this.#journal.list(query);
+    return this.#journal.list(this.#ctx, query);
   }
 
   clearRequests(): void {

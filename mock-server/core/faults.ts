@@ -116,6 +116,11 @@ export class Faults {
     return this.#faults.map((f) => structuredClone(f));
   }
 
+  /** Whether any fault is set: when none is, a request need not be read to be matched. */
+  get empty(): boolean {
+    return this.#faults.length === 0;
+  }
+
   /** False when there is no such fault. */
   remove(id: string): boolean {
     const i = this.#faults.findIndex((f) => f.id === id);

@@ -53,7 +53,9 @@ export function loadUserFixtures(fixturesDir: string): User[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'user.json')))
-    .sort((a, b) => a.name.localeCompare(b.name))
+    // By code unit, not localeCompare: collation would load ICU's data (megabytes of memory) to
+    // order a few folder names, which are user ids (ASCII).
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((d) => {
       const file = join(dir, d.name, 'user.json');
       const parsed = UserSchema.safeParse(readFixtureJson(file));

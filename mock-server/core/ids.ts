@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomFillSync, randomInt } from 'node:crypto';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -9,7 +9,21 @@ export function randomAlphanumeric(length: number): string {
   return out;
 }
 
+/**
+ * Random bytes taken from the system's generator a few kilobytes at a time: every token, code and
+ * family needs an identifier, and one call for each costs more than the identifier is worth.
+ */
+const pool = Buffer.alloc(4096);
+let taken = pool.length;
+
 /** An unguessable identifier: 256 bits, base64url. */
 export function randomId(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  if (bytes > pool.length) return randomBytes(bytes).toString('base64url');
+  if (taken + bytes > pool.length) {
+    randomFillSync(pool);
+    taken = 0;
+  }
+  const id = pool.toString('base64url', taken, taken + bytes);
+  taken += bytes;
+  return id;
 }

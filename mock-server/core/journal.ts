@@ -2,13 +2,16 @@
  * The request journal (docs/protocol.md §8.10): what apps sent, newest first, in a bounded ring of
  * `journalSize` entries. An entry names the call, its answer and who made it, read from the
  * request JWT without verifying it (a request the mock refused is journaled too). Secrets never
- * enter it: every token, code, verifier and nested JWT in the claims is replaced by a short
+ * leave it: every token, code, verifier and nested JWT in the claims is replaced by a short
  * fingerprint, the first characters of its SHA-256, which names a value without giving it away.
+ * An entry is described when the journal is first read, not when the request is served (a busy
+ * mock journals every request, and is rarely asked for the journal): the user behind an
+ * authorization code is the one the code names then.
  */
 import { createHash } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import { API_BASE_PATH } from './addresses.js';
 import type { CoreContext } from './context.js';
+import { jwsPayload } from './jws.js';
 import { bearerToken } from './request-jwt.js';
 
 /** Claim names whose values are secrets wherever they appear. */
@@ -60,25 +63,31 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 function subjectOf(token: unknown): string | undefined {
   if (typeof token !== 'string') return undefined;
   try {
-    return str(decodeJwt(token).sub);
+    return str(jwsPayload(token).sub);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The claims of a request's bearer JWT, unverified; undefined when it has none. */
+function claimsOf(authorization: string | undefined): Record<string, unknown> | undefined {
+  const jwt = bearerToken(authorization);
+  if (!jwt) return undefined;
+  try {
+    return jwsPayload(jwt);
   } catch {
     return undefined;
   }
 }
 
 /**
- * Reads the bearer JWT of a request without checking it. The user is the `sub` of the access or
- * refresh token it carries, or the consent's user behind an authorization code.
+ * Reads the bearer JWT of a request without checking it (faults match on this, and the journal
+ * shows it). The user is the `sub` of the access or refresh token it carries, or the consent's user
+ * behind an authorization code.
  */
 export function describeRequest(ctx: CoreContext, authorization: string | undefined): RequestDescription {
-  const jwt = bearerToken(authorization);
-  if (!jwt) return {};
-  let claims: Record<string, unknown>;
-  try {
-    claims = decodeJwt(jwt);
-  } catch {
-    return {};
-  }
+  const claims = claimsOf(authorization);
+  if (!claims) return {};
   const code = str(claims.code);
   const consentId = code ? ctx.store.authorizationCodes.get(code)?.consentId : undefined;
   const userId = subjectOf(claims.access_token) ?? subjectOf(claims.refresh_token) ?? (consentId && ctx.store.consents.get(consentId)?.userId);
@@ -107,7 +116,18 @@ export interface JournalEntry extends RequestDescription {
   fault?: { id: string; respond?: number; delayMs?: number; drop?: true };
 }
 
-export type RecordedRequest = Omit<JournalEntry, 'id' | 'at' | 'mockTime'>;
+/** A request as a transport reports it: its bearer header as it came, described later. */
+export interface RecordedRequest extends Omit<JournalEntry, 'id' | 'at' | 'mockTime' | keyof RequestDescription> {
+  authorization?: string;
+}
+
+/** An entry as kept: the request's bearer header until the entry is first read, its description after. */
+interface KeptEntry extends RecordedRequest {
+  id: number;
+  atMs: number;
+  mockMs: number;
+  described?: RequestDescription;
+}
 
 export interface JournalQuery {
   limit?: number;
@@ -121,28 +141,31 @@ export interface JournalQuery {
 }
 
 export class Journal {
-  readonly #entries: JournalEntry[] = [];
+  /** A ring of `size` entries; `#start` is the oldest. */
+  readonly #entries: KeptEntry[] = [];
+  #start = 0;
   #next = 1;
 
   constructor(private readonly size: number) {}
 
   record(ctx: CoreContext, request: RecordedRequest): void {
     if (this.size <= 0) return;
-    this.#entries.push({
-      id: this.#next++,
-      at: new Date(ctx.wallClock.now()).toISOString(),
-      mockTime: new Date(ctx.clock.now()).toISOString(),
-      ...request,
-    });
-    if (this.#entries.length > this.size) this.#entries.splice(0, this.#entries.length - this.size);
+    const entry: KeptEntry = { id: this.#next++, atMs: ctx.wallClock.now(), mockMs: ctx.clock.now(), ...request };
+    if (this.#entries.length < this.size) this.#entries.push(entry);
+    else {
+      this.#entries[this.#start] = entry;
+      this.#start = (this.#start + 1) % this.size;
+    }
   }
 
   /** Newest first. */
-  list(query: JournalQuery = {}): JournalEntry[] {
+  list(ctx: CoreContext, query: JournalQuery = {}): JournalEntry[] {
     const since = query.since === undefined ? undefined : Date.parse(query.since);
     const out: JournalEntry[] = [];
-    for (let i = this.#entries.length - 1; i >= 0; i--) {
-      const e = this.#entries[i]!;
+    const n = this.#entries.length;
+    for (let k = n - 1; k >= 0; k--) {
+      const kept = this.#entries[(this.#start + k) % n]!;
+      const e = shown(ctx, kept);
       if (query.path !== undefined && !pathMatches(query.path, e.path)) continue;
       if (query.clientId !== undefined && e.clientId !== query.clientId) continue;
       if (query.userId !== undefined && e.userId !== query.userId) continue;
@@ -156,7 +179,28 @@ export class Journal {
 
   clear(): void {
     this.#entries.length = 0;
+    this.#start = 0;
   }
+}
+
+/** An entry as the journal shows it; its description is worked out once, and the header it came from dropped. */
+function shown(ctx: CoreContext, kept: KeptEntry): JournalEntry {
+  if (!kept.described) {
+    kept.described = describeRequest(ctx, kept.authorization);
+    delete kept.authorization;
+  }
+  const { id, atMs, mockMs, described, authorization: _authorization, method, path, status, durationMs, ...rest } = kept;
+  return {
+    id,
+    at: new Date(atMs).toISOString(),
+    mockTime: new Date(mockMs).toISOString(),
+    method,
+    path,
+    status,
+    durationMs,
+    ...described,
+    ...rest,
+  };
 }
 
 /**

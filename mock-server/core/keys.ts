@@ -105,10 +105,20 @@ export class SigningKey {
     }
   }
 
+  /** The last header signed, encoded: a server signs with one `jku` nearly always. */
+  #header = { jku: undefined as string | undefined, encoded: '' };
+
+  #encodedHeader(jku: string | undefined): string {
+    if (this.#header.encoded === '' || this.#header.jku !== jku) {
+      const header = jku ? { alg: 'PS512', typ: 'JWT', kid: this.kid, jku } : { alg: 'PS512', typ: 'JWT', kid: this.kid };
+      this.#header = { jku, encoded: b64url(JSON.stringify(header)) };
+    }
+    return this.#header.encoded;
+  }
+
   /** A compact JWS, PS512, header `{alg, typ, kid, jku?}`. No exp/nbf: lifetimes live in the payload. */
   signJws(payload: object, jku?: string): Promise<string> {
-    const header = jku ? { alg: 'PS512', typ: 'JWT', kid: this.kid, jku } : { alg: 'PS512', typ: 'JWT', kid: this.kid };
-    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+    const input = `${this.#encodedHeader(jku)}.${b64url(JSON.stringify(payload))}`;
     return new Promise((resolveSig, reject) => {
       sign(
         'sha512',

@@ -4,9 +4,9 @@
  * the real wall clock. The nonce is remembered for as long as the timestamp window lasts.
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Clock } from './clock.js';
 import { errors } from './errors.js';
+import { decodeJws } from './jws.js';
 import type { AppContract, Store } from './store.js';
 
 export interface RequestClaims {
@@ -40,8 +40,9 @@ export async function verifyRequestJwt(jwt: string | undefined, rules: RequestJw
   let alg: unknown;
   let unverified: Record<string, unknown>;
   try {
-    alg = decodeProtectedHeader(jwt).alg;
-    unverified = decodeJwt(jwt);
+    const { header, payload } = decodeJws(jwt);
+    alg = header.alg;
+    unverified = payload;
   } catch {
     throw errors.validation('the Authorization bearer is not a JWT');
   }
@@ -84,10 +85,17 @@ export function verifyPs512(jwt: string, key: KeyObject): boolean {
   }
 }
 
+/**
+ * Per map of nonces, the size at which it is next pruned: 1024, or a quarter more than the last
+ * pruning left, so that however many nonces the window holds, each is looked at a few times at
+ * most (a busy mock remembers hundreds of thousands).
+ */
+const pruneAt = new WeakMap<Map<string, number>, number>();
+
 /** Stores a nonce and, now and then, forgets those whose window has passed. */
 function rememberNonce(nonces: Map<string, number>, key: string, until: number, now: number): void {
   nonces.set(key, until);
-  if (nonces.size % 1024 === 0) {
-    for (const [k, v] of nonces) if (v < now) nonces.delete(k);
-  }
+  if (nonces.size < (pruneAt.get(nonces) ?? 1024)) return;
+  for (const [k, v] of nonces) if (v < now) nonces.delete(k);
+  pruneAt.set(nonces, Math.max(1024, Math.ceil(nonces.size * 1.25)));
 }

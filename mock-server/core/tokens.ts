@@ -3,10 +3,10 @@
  * the store, never by the token's own claims (docs/protocol.md §8: server-signed JWS carry no exp/nbf).
  */
 import { createHash } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import type { CoreContext } from './context.js';
 import { errors } from './errors.js';
 import { randomId } from './ids.js';
+import { jwsPayload } from './jws.js';
 import { noteAddition } from './sweep.js';
 import type { AppContract, Consent, TokenRecord } from './store.js';
 
@@ -40,6 +40,37 @@ export interface PresignedAccessToken {
   value: Promise<string>;
 }
 
+/**
+ * How many families keep access tokens signed ahead (about a kilobyte each): the family that started
+ * signing ahead longest ago gives its tokens up first, and a family without them signs on demand.
+ */
+const PRESIGNED_FAMILIES = 16_384;
+/** How many access tokens one family keeps signed ahead at most. */
+const PRESIGN_DEPTH = 16;
+
+/**
+ * The family's next access token: one signed ahead, or, when its refreshes have outrun those, one
+ * signed now (and the family keeps twice as many signed ahead from then on, up to PRESIGN_DEPTH,
+ * so that a family refreshed many times at once waits for one signature per refresh, not two in a
+ * row). Then the family's tokens signed ahead are topped up. Every refresh thus signs one access
+ * token, ahead or on demand. Taken before any await, so concurrent refreshes never share one.
+ */
+function nextAccessToken(ctx: CoreContext, consent: Consent, family: string): PresignedAccessToken {
+  const cache = ctx.store.presignedAccess;
+  let ahead = cache.get(family);
+  const taken = ahead?.tokens.shift();
+  if (ahead && !taken) ahead.depth = Math.min(PRESIGN_DEPTH, ahead.depth * 2);
+  const signed = taken ?? signAccessToken(ctx, consent);
+  if (!ahead) {
+    ahead = { depth: 1, tokens: [] };
+    cache.set(family, ahead);
+    if (cache.size > PRESIGNED_FAMILIES) cache.delete(cache.keys().next().value!);
+  }
+  // Stryker disable next-line all: signing ahead only saves time; without it a refresh signs its access token on demand
+  while (ahead.tokens.length < ahead.depth) ahead.tokens.push(signAccessToken(ctx, consent));
+  return signed;
+}
+
 function signAccessToken(ctx: CoreContext, consent: Consent): PresignedAccessToken {
   const jti = randomId(18);
   const value = ctx.keys.signJws({
@@ -63,10 +94,8 @@ async function mintToken(
   let signed: PresignedAccessToken;
   if (kind === 'access') {
     // A refresh's access token is signed while the previous one is in use, so the refresh itself
-    // waits for one signature (the token response), not two in a row. Taken before any await, so
-    // concurrent refreshes never share one.
-    signed = ctx.store.presignedAccess.get(family) ?? signAccessToken(ctx, consent);
-    ctx.store.presignedAccess.delete(family);
+    // waits for one signature (the token response), not two in a row.
+    signed = nextAccessToken(ctx, consent, family);
   } else {
     const jti = randomId(18);
     signed = {
@@ -88,8 +117,6 @@ async function mintToken(
   };
   ctx.store.tokens.set(record.jti, record);
   noteAddition(ctx);
-  // Stryker disable next-line all: signing ahead only saves time; without it a refresh signs its access token on demand
-  if (kind === 'access' && !ctx.store.presignedAccess.has(family)) ctx.store.presignedAccess.set(family, signAccessToken(ctx, consent));
   return { ...record, value };
 }
 
@@ -127,7 +154,7 @@ function liveRecord(ctx: CoreContext, kind: TokenRecord['kind'], app: AppContrac
   if (typeof value !== 'string' || value.length === 0 || value.length > 8192) return undefined;
   let jti: unknown;
   try {
-    jti = decodeJwt(value).jti;
+    jti = jwsPayload(value).jti;
   } catch {
     return undefined;
   }

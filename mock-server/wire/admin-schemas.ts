@@ -135,6 +135,6 @@ export const ScenarioSet = z.object({ id: z.string(), scenario: ScenariosSchema 
 
 export const PactValues = z
   .record(z.string(), z.string())
-  .meta({ description: 'What the state produced: userId, accessToken, refreshToken, code, codeVerifier, sessionKey, fileName.' });
+  .meta({ description: 'What the state produced: userId, accessToken, refreshToken, code, codeVerifier, sessionKey, fileName, accountId, storageId.' });
 
 export const OpenApiDocument = z.object({ openapi: z.string() }).loose();

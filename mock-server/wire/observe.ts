@@ -25,8 +25,8 @@ export function observed(authority: Authority, handle: (req: WireRequest) => Pro
     const started = performance.now();
     const method = req.method.toUpperCase();
     const path = req.url.pathname;
-    const described = authority.describeRequest(req.headers.authorization);
-    const fault = authority.takeFault({ method, path, ...described });
+    const { authorization } = req.headers;
+    const fault = authority.takeFault({ method, path, authorization });
     if (fault?.delayMs) await wait(fault.delayMs);
     let out: WireResponse;
     if (fault?.drop) out = { status: 0, headers: {}, drop: true };
@@ -39,7 +39,7 @@ export function observed(authority: Authority, handle: (req: WireRequest) => Pro
       path,
       status: out.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
-      ...described,
+      authorization,
       ...(code ? { error: { code } } : {}),
       ...(fault
         ? {

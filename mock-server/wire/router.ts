@@ -26,7 +26,32 @@ interface CompiledRoute extends Route {
   keys: string[];
 }
 
-export function compile(routes: Route[]): CompiledRoute[] {
+/**
+ * A compiled table, and the answer `match` gives for each method on each path of a route without
+ * parameters (with and without its trailing slash), worked out once by `match` itself: most
+ * requests name such a path, and then no pattern needs to run.
+ */
+export type CompiledRoutes = CompiledRoute[] & { exact?: Map<string, Match | { allow: string[] }> };
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'];
+
+export function compile(routes: Route[]): CompiledRoutes {
+  const compiled: CompiledRoutes = compileEach(routes);
+  const exact = new Map<string, Match | { allow: string[] }>();
+  for (const route of compiled) {
+    if (route.keys.length > 0) continue;
+    for (const path of [route.path, `${route.path}/`]) {
+      for (const method of METHODS) {
+        const found = match(compiled, method, path);
+        if (found) exact.set(`${method} ${path}`, found);
+      }
+    }
+  }
+  compiled.exact = exact;
+  return compiled;
+}
+
+function compileEach(routes: Route[]): CompiledRoute[] {
   return routes.map((route) => {
     const keys: string[] = [];
     const source = route.path
@@ -64,7 +89,9 @@ export function methodsOf(routes: CompiledRoute[], pathname: string): string[] {
 }
 
 /** The route for a request; `{ allow }` when the path exists but not with this method. */
-export function match(routes: CompiledRoute[], method: string, pathname: string): Match | { allow: string[] } | undefined {
+export function match(routes: CompiledRoutes, method: string, pathname: string): Match | { allow: string[] } | undefined {
+  const known = routes.exact?.get(`${method} ${pathname}`);
+  if (known) return 'allow' in known ? { allow: [...known.allow] } : { route: known.route, params: {} };
   for (const route of routes) {
     const m = route.regex.exec(pathname);
     if (!m) continue;

@@ -1,5 +1,5 @@
 /**
- * An Authority and its Express app for HTTP tests, plus the steps of an Ongoing Access flow done
+ * An Authority and its HTTP transport for HTTP tests, plus the steps of an Ongoing Access flow done
  * over HTTP with supertest.
  */
 import { mkdtempSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { Authority, type Clock, type MockConfigInput, SigningKey } from '../../mock-server/core/index.js';
-import { createExpressApp } from '../../mock-server/http/express-app.js';
+import { createRequestListener } from '../../mock-server/http/listener.js';
 import { testServerKeyPem } from './keys.js';
 import { pkce, signRequest, type SignOptions } from './request-jwt.js';
 
@@ -17,7 +17,7 @@ export const REDIRECT_URI = 'http://localhost:3000/callback';
 
 export interface Harness {
   authority: Authority;
-  app: Express;
+  app: RequestListener;
   http: ReturnType<typeof request>;
 }
 
@@ -32,7 +32,7 @@ export async function createHarness(config: MockConfigInput = {}, options: { wal
     { logLevel: 'silent', keyFile: join(mkdtempSync(join(tmpdir(), 'digime-mock-')), 'key.pem'), ...config },
     { signingKey: await SigningKey.fromPem(testServerKeyPem()), ...options },
   );
-  const app = createExpressApp(authority);
+  const app = createRequestListener(authority);
   return { authority, app, http: request(app) };
 }
 
