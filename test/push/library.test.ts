@@ -189,6 +189,8 @@ describe('scope.criteria choose the raw files a session lists', () => {
 
   beforeAll(async () => {
     c = await createHarness({ ttl: { accessToken: 90 * 86_400, refreshToken: 180 * 86_400 } });
+    // Stopped, so that the first push happens at t0 exactly, not a moment later across a second's edge.
+    c.authority.clock.freeze(true);
     token = (await authorizeAndExchange(c)).payload.access_token.value;
     t0 = c.authority.clock.now();
     await pushToLibrary(c, token, Buffer.from('a'), signFileDescriptor({ mimeType: 'text/plain', accounts: [{ accountId: 'u1' }], tags: ['x'] }));
