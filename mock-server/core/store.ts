@@ -176,6 +176,27 @@ export interface StorageFile {
 }
 
 /** An account the user deleted from their library (docs/protocol.md §9.2): gone for every app. */
+/** A token response signed ahead of the refresh that will answer with it (tokens.ts). */
+export interface PresignedResponse {
+  /** What it was signed for besides its access token: that token's expiry second, the refresh token, the key-set URL. */
+  basis: string;
+  jws: Promise<string>;
+}
+
+/** An access token signed ahead of the refresh that will hand it out; the next one may carry its token response. */
+export interface PresignedAccessToken {
+  jti: string;
+  value: Promise<string>;
+  response?: PresignedResponse;
+}
+
+/** A token family's signing ahead: its next access tokens, how many it keeps so, and its last refresh's second. */
+export interface PresignedFamily {
+  depth: number;
+  tokens: PresignedAccessToken[];
+  lastRefreshSecond?: number;
+}
+
 export interface DeletedAccount {
   userId: string;
   accountId: string;
@@ -226,9 +247,10 @@ export class Store {
   readonly nonces = new Map<string, number>();
   /**
    * Per token family, its next access tokens, already being signed (tokens.ts), and how many it
-   * keeps so. A cache of signatures, not state: losing it costs a signature per token.
+   * keeps so; the next one's token response too, for a family refreshed often. A cache of
+   * signatures, not state: losing it costs a signature per token.
    */
-  readonly presignedAccess = new Map<string, { depth: number; tokens: { jti: string; value: Promise<string> }[] }>();
+  readonly presignedAccess = new Map<string, PresignedFamily>();
   /** Raw files pushed to users' libraries, by name. */
   readonly pushedFiles = new Map<string, PushedFile>();
   readonly providerPushes = new Map<string, ProviderPush>();

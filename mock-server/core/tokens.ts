@@ -8,7 +8,7 @@ import { errors } from './errors.js';
 import { randomId } from './ids.js';
 import { jwsPayload } from './jws.js';
 import { noteAddition } from './sweep.js';
-import type { AppContract, Consent, TokenRecord } from './store.js';
+import type { AppContract, Consent, PresignedAccessToken, PresignedResponse, TokenRecord } from './store.js';
 
 /** The payload of the `token` JWS that `oauth/token` answers with (docs/protocol.md §3). */
 export interface TokenPayload {
@@ -32,13 +32,10 @@ export function lifetimes(ctx: CoreContext, app: AppContract) {
 /** A token as handed out: its record (what the store keeps) and its value (what the client gets). */
 export type IssuedToken = TokenRecord & { value: string };
 
-export const tokenHash = (value: string) => createHash('sha256').update(value).digest('base64url');
+/** A token being signed: its id, and its value once signed. */
+type Signing = Pick<PresignedAccessToken, 'jti' | 'value'>;
 
-/** An access token signed ahead of the refresh that will hand it out. */
-export interface PresignedAccessToken {
-  jti: string;
-  value: Promise<string>;
-}
+export const tokenHash = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /**
  * How many families keep access tokens signed ahead (about a kilobyte each): the family that started
@@ -90,19 +87,10 @@ async function mintToken(
   consent: Consent,
   expiresAt: number,
   family: string,
+  // A refresh's access token is signed while the previous one is in use, so the refresh itself
+  // waits for one signature (the token response) at most, not two in a row.
+  signed: Signing = kind === 'access' ? nextAccessToken(ctx, consent, family) : signRefreshToken(ctx, consent),
 ): Promise<IssuedToken> {
-  let signed: PresignedAccessToken;
-  if (kind === 'access') {
-    // A refresh's access token is signed while the previous one is in use, so the refresh itself
-    // waits for one signature (the token response), not two in a row.
-    signed = nextAccessToken(ctx, consent, family);
-  } else {
-    const jti = randomId(18);
-    signed = {
-      jti,
-      value: ctx.keys.signJws({ jti, token_type: 'refresh_token', client_id: consent.clientId, consentid: consent.consentId, sub: consent.userId }),
-    };
-  }
   const value = await signed.value;
   const record: TokenRecord = {
     jti: signed.jti,
@@ -120,14 +108,13 @@ async function mintToken(
   return { ...record, value };
 }
 
-async function tokenResponse(
-  ctx: CoreContext,
-  consent: Consent,
-  access: IssuedToken,
-  refresh: IssuedToken,
-  jku: string,
-): Promise<string> {
-  const payload: TokenPayload = {
+function signRefreshToken(ctx: CoreContext, consent: Consent): Signing {
+  const jti = randomId(18);
+  return { jti, value: ctx.keys.signJws({ jti, token_type: 'refresh_token', client_id: consent.clientId, consentid: consent.consentId, sub: consent.userId }) };
+}
+
+function responsePayload(consent: Consent, access: { value: string; expiresAt: number }, refresh: IssuedToken): TokenPayload {
+  return {
     access_token: { value: access.value, expires_on: toSeconds(access.expiresAt) },
     refresh_token: { value: refresh.value, expires_on: toSeconds(refresh.expiresAt) },
     sub: consent.userId,
@@ -135,7 +122,51 @@ async function tokenResponse(
     identifier: { id: consent.userId },
     token_type: 'Bearer',
   };
-  return ctx.keys.signJws(payload, jku);
+}
+
+/** What a token response signed ahead must have been signed for to be the answer (besides the access token it names). */
+const responseBasis = (accessExpiresAt: number, refresh: IssuedToken, jku: string) =>
+  `${toSeconds(accessExpiresAt)} ${refresh.jti} ${toSeconds(refresh.expiresAt)} ${jku}`;
+
+/**
+ * The `token` JWS of the answer: the one signed ahead for it when that was signed for this very
+ * payload (same access token, expiry second, refresh token and key-set URL; a key rotation drops
+ * what was signed ahead), else one signed now.
+ */
+async function tokenResponse(
+  ctx: CoreContext,
+  consent: Consent,
+  access: IssuedToken,
+  refresh: IssuedToken,
+  jku: string,
+  ahead?: PresignedResponse,
+): Promise<string> {
+  if (ahead?.basis === responseBasis(access.expiresAt, refresh, jku)) {
+    const jws = await ahead.jws.catch(() => undefined);
+    if (jws) return jws;
+  }
+  return ctx.keys.signJws(responsePayload(consent, access, refresh), jku);
+}
+
+/**
+ * After a refresh that keeps its refresh token, for a family refreshed again within the second:
+ * the token response of the family's next refresh, signed ahead, naming the next access token
+ * signed ahead. A refresh in the same second then answers without waiting for a signature; one
+ * in a later second signs its own (the expiry it names is a second further on).
+ */
+function signNextResponseAhead(ctx: CoreContext, consent: Consent, family: string, refresh: IssuedToken, jku: string, now: number, accessMs: number) {
+  const ahead = ctx.store.presignedAccess.get(family);
+  if (!ahead) return;
+  const second = toSeconds(now);
+  const often = ahead.lastRefreshSecond === second;
+  ahead.lastRefreshSecond = second;
+  const next = ahead.tokens[0];
+  const expiresAt = now + accessMs;
+  const basis = responseBasis(expiresAt, refresh, jku);
+  if (!often || !next || next.response?.basis === basis) return;
+  const jws = next.value.then((value) => ctx.keys.signJws(responsePayload(consent, { value, expiresAt }, refresh), jku));
+  jws.catch(() => undefined); // a failure only means the refresh signs its own
+  next.response = { basis, jws };
 }
 
 /** A new access and refresh token for a consent (the code exchange). */
@@ -218,10 +249,13 @@ export async function refreshTokens(ctx: CoreContext, app: AppContract, value: u
   const rotate = ctx.config.refreshPolicy !== 'keep';
   // Marked before any await, so two concurrent refreshes with one rotating token cannot both win.
   if (rotate) record.rotatedAt = now;
+  const kept: IssuedToken = { ...record, value: value as string };
+  const next = nextAccessToken(ctx, consent, record.family);
+  if (!rotate) signNextResponseAhead(ctx, consent, record.family, kept, jku, now, accessMs);
   const [access, refresh] = await Promise.all([
-    mintToken(ctx, 'access', consent, now + accessMs, record.family),
+    mintToken(ctx, 'access', consent, now + accessMs, record.family, next),
     // A rotated refresh token expires when the old one would have.
-    rotate ? mintToken(ctx, 'refresh', consent, record.expiresAt, record.family) : { ...record, value: value as string },
+    rotate ? mintToken(ctx, 'refresh', consent, record.expiresAt, record.family) : kept,
   ]);
-  return { token: await tokenResponse(ctx, consent, access, refresh, jku), access, refresh };
+  return { token: await tokenResponse(ctx, consent, access, refresh, jku, next.response), access, refresh };
 }

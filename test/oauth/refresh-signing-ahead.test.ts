@@ -1,9 +1,11 @@
 /**
  * Access tokens signed ahead of the refreshes that hand them out (docs/protocol.md §6): a token
  * refreshed many times at once keeps several signed ahead, and none of that shows to a client.
+ * A token refreshed again within a second has its next token response signed ahead too.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { SigningKey } from '../../mock-server/core/index.js';
 import { authorizeAndExchange, bearer, createHarness, refresh } from '../support/harness.js';
 import { signRequest } from '../support/request-jwt.js';
 
@@ -34,4 +36,69 @@ it('waves of refreshes of one token at once each get their own working access to
   // Nor after the family is revoked: the refresh token is refused, and no access token comes out.
   h.authority.revokeTokens({ consentId: payload.consentid });
   expect((await refresh(h, payload.refresh_token.value)).status).toBe(401);
+});
+
+afterEach(() => void vi.restoreAllMocks());
+
+/** Every payload the server has signed so far, as JSON, recorded as the signing starts. */
+function recordSignings(): string[] {
+  const started: string[] = [];
+  const signJws = SigningKey.prototype.signJws;
+  vi.spyOn(SigningKey.prototype, 'signJws').mockImplementation(function (this: SigningKey, payload: object, jku?: string) {
+    started.push(JSON.stringify(payload));
+    return signJws.call(this, payload, jku);
+  });
+  return started;
+}
+
+it('a token refreshed again within the second answers with a token response signed before the request came; a second later, with its own, naming the later expiry', async () => {
+  const h = await createHarness();
+  h.authority.clock.freeze(true);
+  const { payload } = await authorizeAndExchange(h);
+  const started = recordSignings();
+  const refreshOnce = async () => {
+    const before = new Set(started);
+    const res = await refresh(h, payload.refresh_token.value);
+    expect(res.status).toBe(201);
+    const answer = decodeJwt(res.body.token) as { access_token: { value: string; expires_on: number } };
+    const expiresOn = Math.floor(h.authority.clock.now() / 1000) + 86_400;
+    expect(answer.access_token.expires_on).toBe(expiresOn);
+    const works = await h.http.get('/v1.7/permission-access/accounts').set(bearer(await signRequest({ access_token: answer.access_token.value })));
+    expect(works.status).toBe(200);
+    return { signedBefore: before.has(JSON.stringify(answer)), access: answer.access_token.value };
+  };
+
+  expect((await refreshOnce()).signedBefore).toBe(false); // the family's first refresh
+  expect((await refreshOnce()).signedBefore).toBe(false); // again within the second: the next answer is signed ahead
+  const third = await refreshOnce();
+  expect(third.signedBefore).toBe(true);
+  expect((await refreshOnce()).signedBefore).toBe(true);
+
+  // A second later the answer signed ahead names an expiry a second too early: it is not used.
+  h.authority.clock.advance(1);
+  const later = await refreshOnce();
+  expect(later.signedBefore).toBe(false);
+  expect(later.access).not.toBe(third.access);
+
+  // A key rotation drops the answer signed ahead: the next is signed with the new key.
+  expect((await refreshOnce()).signedBefore).toBe(false);
+  expect((await refreshOnce()).signedBefore).toBe(true);
+  const { kid } = await h.authority.rotateKeys();
+  const res = await refresh(h, payload.refresh_token.value);
+  expect(decodeProtectedHeader(res.body.token).kid).toBe(kid);
+  expect(decodeProtectedHeader(accessOf(res)).kid).toBe(kid);
+});
+
+it('with rotating refresh tokens each answer names the refresh token it made', async () => {
+  const h = await createHarness({ refreshPolicy: 'rotate' });
+  h.authority.clock.freeze(true);
+  const { payload } = await authorizeAndExchange(h);
+  let token = payload.refresh_token.value;
+  for (let i = 0; i < 4; i++) {
+    const res = await refresh(h, token);
+    expect(res.status).toBe(201);
+    const next = (decodeJwt(res.body.token) as { refresh_token: { value: string } }).refresh_token.value;
+    expect(next).not.toBe(token);
+    token = next;
+  }
 });
