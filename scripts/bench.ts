@@ -25,11 +25,11 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countRsa, flowTimes, httpTarget, mswTarget, runFlows, type RsaCounts } from './bench/flow.js';
+import { countRequests, countRsa, fetchRoundTripMs, flowTimes, httpTarget, mswRoundTripMs, mswTarget, parseMs, runFlows, type FlowOutcome, type RsaCounts } from './bench/flow.js';
 import { oauth2TokenLoad, oneConnectionMedian, refreshLoad, type LoadRun } from './bench/load.js';
 import { cores, load1, machine, median, range, rssMb, sleep } from './bench/measure.js';
 import { root, signRequestJwts } from './bench/request-jwts.js';
-import { rsaUnitCosts, singleThreadSignRate, type RsaKind } from './bench/rsa.js';
+import { allCoresSignRate, rsaUnitCosts, singleThreadSignRate, twoSignaturesAtOnceMs, type RsaKind } from './bench/rsa.js';
 import { bareServerPackage, makeConsents, startBare, startMock, startOauth2MockServer, stop, type Server } from './bench/servers.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -195,6 +195,9 @@ async function main() {
   measureL1();
   const unit = rsaUnitCosts();
   log(`RSA alone (ms): sign ${unit.sign.toFixed(3)}, verify ${unit.verify.toFixed(3)}, OAEP encrypt ${unit.encrypt.toFixed(3)}, OAEP decrypt ${unit.decrypt.toFixed(3)}`);
+  const L2 = await allCoresSignRate(cores());
+  const twoSignaturesMs = await twoSignaturesAtOnceMs();
+  log(`baseline L2: ${L2.toFixed(0)} PS512 signatures/s with all ${cores()} cores signing; two signatures started together: ${twoSignaturesMs.toFixed(3)} ms`);
 
   const keyFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'key.pem');
   await stop(await startMock(keyFile)); // creates the key file (and the code cache)
@@ -256,10 +259,19 @@ async function main() {
   const counts: RsaCounts = await countRsa(() => runFlows(msw, 1));
   const rsaWorkMs = (Object.keys(counts) as RsaKind[]).reduce((a, k) => a + counts[k] * unit[k], 0);
   log(`  RSA per flow: ${counts.sign} sign, ${counts.verify} verify, ${counts.encrypt} OAEP encrypt, ${counts.decrypt} OAEP decrypt = ${f1(rsaWorkMs)} ms alone`);
+  let sample: FlowOutcome | undefined;
+  const requests = await countRequests(async () => void (sample = (await runFlows(msw, 1)).outcome));
+  const parseFilesMs = parseMs(sample!.fileBytes);
+  log(`  ${requests} requests per flow; parsing its ${sample!.files} files alone: ${f1(parseFilesMs)} ms`);
   const mswOne = await flowTimes(msw, FLOWS);
   const mswMany = await runFlows(msw, CONCURRENT_FLOWS);
   await msw.close();
+  const mswFloorMs = await mswRoundTripMs();
   log(`  in-process (msw): ${f1(mswOne.ms)} ms a flow (${mswOne.files} files); ${CONCURRENT_FLOWS} at once: ${f1(mswMany.ms)} ms, ${f1(mswMany.ms / CONCURRENT_FLOWS)} ms a flow`);
+  const bareForFloor = await startBare();
+  const fetchFloorMs = await fetchRoundTripMs(`${bareForFloor.url}/__admin/health`);
+  await stop(bareForFloor);
+  log(`  one request with no work behind it: ${mswFloorMs.toFixed(3)} ms through msw, ${fetchFloorMs.toFixed(3)} ms by fetch to a bare Node server`);
   const httpServer = await startMock(keyFile);
   const http = httpTarget(httpServer.url);
   const httpOne = await flowTimes(http, FLOWS);
@@ -316,6 +328,24 @@ async function main() {
   const rsaLine = `${counts.sign} sign, ${counts.verify} verify, ${counts.encrypt} OAEP encrypt, ${counts.decrypt} OAEP decrypt`;
   rows.push(
     ['RSA work of one Ongoing Access flow, each kind timed alone', `${f1(rsaWorkMs)} ms`, rsaLine, ''],
+    [
+      'requests of one Ongoing Access flow; parsing its files alone',
+      `${requests} requests; ${f1(parseFilesMs)} ms (${sample!.files} files, ${(sample!.fileBytes.reduce((a, b) => a + b.length, 0) / 1e6).toFixed(2)} MB of JSON)`,
+      `parsing ${f2(parseFilesMs / rsaWorkMs)} × the RSA work`,
+      '',
+    ],
+    [
+      'baseline: one request through msw to a handler that does nothing',
+      `${mswFloorMs.toFixed(3)} ms`,
+      `× ${requests} requests = ${f1(mswFloorMs * requests)} ms, ${f2((mswFloorMs * requests) / rsaWorkMs)} × the RSA work`,
+      '',
+    ],
+    [
+      'baseline: one fetch to a bare Node http server',
+      `${fetchFloorMs.toFixed(3)} ms`,
+      `× ${requests} requests = ${f1(fetchFloorMs * requests)} ms, ${f2((fetchFloorMs * requests) / rsaWorkMs)} × the RSA work`,
+      '',
+    ],
     ['Ongoing Access flow in-process (msw), one at a time', `${f1(mswOne.ms)} ms (${range(mswOne.runs)})`, `${f2(mswOne.ms / rsaWorkMs)} × its RSA work`, '≤ 1.5 ×'],
     ['Ongoing Access flow over HTTP, one at a time', `${f1(httpOne.ms)} ms (${range(httpOne.runs)})`, `${f2(httpOne.ms / rsaWorkMs)} × its RSA work`, '≤ 2 ×'],
     [
@@ -341,6 +371,8 @@ async function main() {
     ['`npm start` to 200 on /__admin/health', `${range(start.npmMock)} ms`, `${f2(startRatio)} × bare server via npm start`, '≤ 2 ×'],
     ['baseline: bare Node http server, `npm start` to 200 on /__admin/health', `${range(start.npmBare)} ms`, '1.00 ×', ''],
     ['baseline L1: single-thread PS512 signing (RSA-2048)', `${range(signRates)} sig/s`, '1.00 ×', ''],
+    ['baseline L2: PS512 signing with all cores, on the thread pool, nothing else running', `${L2.toFixed(0)} sig/s`, `${f2(L2 / L1)} × L1`, ''],
+    ['baseline: two PS512 signatures started together, on the thread pool', `${twoSignaturesMs.toFixed(3)} ms`, `${f2(twoSignaturesMs / sigMs)} × one signature`, ''],
     [
       'baseline: RSA operations alone, one thread',
       `sign ${unit.sign.toFixed(3)}, verify ${unit.verify.toFixed(3)}, OAEP encrypt ${unit.encrypt.toFixed(3)}, OAEP decrypt ${unit.decrypt.toFixed(3)} ms`,
@@ -354,17 +386,17 @@ async function main() {
   const notes = [
     'How to read it:',
     '',
-    `- **Throughput.** A refresh needs two PS512 signatures, so two cores cannot give more than ${(cores() / 2).toFixed(1)} × L1 refreshes/s, and the load generator, the server's HTTP and request-JWT verification and the rest of the machine share the same cores. In this run the server spent ${perRefreshMs(main.serverCores).toFixed(2)} ms of CPU a refresh (${perRefreshMs(main.serverMainCores).toFixed(2)} ms of it on its main thread: HTTP, verification, bookkeeping; the rest signing, ${(2 * sigMs).toFixed(2)} ms alone), and other processes used ${f2(busy)} of the ${cores()} cores.`,
-    `- **One connection.** The answer waits for one signature (${sigMs.toFixed(3)} ms alone), made on the thread pool; the family's next access token is signed meanwhile on another thread, which needs a second core free, and a refresh that comes back at once waits for it. HTTP itself, with no work behind it, takes ${roundTrip.toFixed(3)} ms a request on one connection here (${f2(roundTrip / sigMs)} × a signature), so ${f2((roundTrip + sigMs) / sigMs)} × is the floor with one signature on the path.`,
+    `- **Throughput.** A refresh needs two PS512 signatures. With all ${cores()} cores signing and nothing else running, this machine makes L2 = ${f2(L2 / L1)} × L1 signatures/s, so no server can refresh faster than ${f2(L2 / 2 / L1)} × L1 here even with no HTTP, no request-JWT verification and no load generator; 0.75 × L1 would leave ${Math.max(0, 100 * (1 - (1.5 * L1) / L2)).toFixed(0)} % of the machine for all of those. In this run the server spent ${perRefreshMs(main.serverCores).toFixed(2)} ms of CPU a refresh (${perRefreshMs(main.serverMainCores).toFixed(2)} ms of it on its main thread: HTTP, verification, bookkeeping; the rest signing, ${(2 * sigMs).toFixed(2)} ms alone), the load generator ${perRefreshMs(main.loaderCores).toFixed(2)} ms, and other processes used ${f2(busy)} of the ${cores()} cores.`,
+    `- **One connection.** A family refreshed again within the same second has its next answer signed ahead, so the answer waits for no signature; HTTP itself, with no work behind it, takes ${roundTrip.toFixed(3)} ms a request on one connection here (${f2(roundTrip / sigMs)} × a signature). Back to back, though, every refresh still costs two signatures (its answer and the next access token), and two signatures started together take ${twoSignaturesMs.toFixed(3)} ms on this machine (${f2(twoSignaturesMs / sigMs)} × one) with nothing else running: a floor for a back-to-back refresh before any HTTP.`,
     '- **Consents stored.** Finding a token, a consent or a nonce is a lookup by key, whatever the store holds; what grows with the store is memory, and the periodic sweep of expired records, which looks at every record but runs less often as the store grows (once per eighth of its size in additions). Differences between the sizes within a run are the machine\'s noise, not the store.',
     `- **Flows at once.** ${CONCURRENT_FLOWS} flows in step share one mock and ${cores()} cores: the work of each is the same, so the whole takes about ${CONCURRENT_FLOWS} times one flow's work and each flow waits for the others; what can stay flat is the time per flow (the whole divided by ${CONCURRENT_FLOWS}), not a flow's own latency.`,
-    `- **A flow's cost against its RSA work.** Besides RSA, a flow sends a signed request for each step and each file through fetch (and msw, in-process), and decrypts, decompresses and parses every file of the user (${mswOne.files} files); that work is not RSA and is counted in the flow's time.`,
+    `- **A flow's cost against its RSA work.** Besides RSA, a flow sends ${requests} requests, each through fetch (and msw, in-process), and decrypts, decompresses and parses every file of the user (${mswOne.files} files). msw alone, with nothing behind its handler, costs ${f1(mswFloorMs * requests)} ms for those requests (${f2((mswFloorMs * requests) / rsaWorkMs)} × the RSA work) and parsing the files alone ${f1(parseFilesMs)} ms, all on the one thread that also runs the app's code and the mock.`,
     '',
   ];
   const date = new Date().toISOString().slice(0, 10);
   const table = [
     `Benchmark of ${date} — ${description}; load average ${f1(load1Start)} at the start, ${f1(load1End)} at the end.`,
-    `Refresh grant: ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs (median, min–max); each request with its own request JWT, all signed before the timed window. Each refresh costs two PS512 signatures (the token response, and the family's next access token, signed ahead).`,
+    `Refresh grant: ${CONNECTIONS} connections × ${DURATION} s, ${RUNS} runs (median, min–max); each request with its own request JWT, all signed before the timed window. Each refresh costs two PS512 signatures (the token response, and the family's next access token, signed ahead; a family refreshed again within a second has its next answer signed ahead too).`,
     `L1 is one thread's PS512 signing rate, measured ${signRates.length} times in this run (start, middle, end). "Other processes" is the CPU the rest of the machine used during a run (a shared machine).`,
     `Scale: each request refreshes the next stored consent's token in turn; ${RUNS} runs of ${Math.max(2, DURATION / 2)} s at each size. Flows: the median of ${FLOWS} one after another, then ${CONCURRENT_FLOWS} at once in step (one mock clock serves them all).`,
     '',
@@ -380,7 +412,7 @@ async function main() {
   writeFileSync(
     join(root, 'bench/results.json'),
     JSON.stringify(
-      { date, machine: description, load1: [load1Start, load1End], signRates, unit, main, rssAfterLoad, single, roundTrip, idle, start, oauth2, scale, flow: { counts, rsaWorkMs, mswOne, mswMany: mswMany.ms, httpOne, httpMany: httpMany.ms, concurrent: CONCURRENT_FLOWS } },
+      { date, machine: description, load1: [load1Start, load1End], signRates, L2, twoSignaturesMs, unit, main, rssAfterLoad, single, roundTrip, idle, start, oauth2, scale, flow: { counts, requests, parseFilesMs, mswFloorMs, fetchFloorMs, rsaWorkMs, mswOne, mswMany: mswMany.ms, httpOne, httpMany: httpMany.ms, concurrent: CONCURRENT_FLOWS } },
       null,
       2,
     ) + '\n',

@@ -9,6 +9,7 @@
  * side and the mock's, counted by kind and priced at what that kind costs alone on this machine.
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { http as mswHttp } from 'msw';
 import { setupServer } from 'msw/node';
 import { createDigimeMock } from '../../mock-server/msw/index.js';
 import { createAutoConsentHandler, createDigimeClient, type DigimeClient, type OAuthToken } from '../../sdk/src/index.js';
@@ -74,6 +75,8 @@ export function httpTarget(url: string): FlowTarget {
 
 export interface FlowOutcome {
   files: number;
+  /** The first flow's files, decrypted and decompressed. */
+  fileBytes: Buffer[];
 }
 
 /**
@@ -100,7 +103,7 @@ export async function runFlows(target: FlowTarget, k = 1): Promise<{ ms: number;
   const files = read[0]!.files.length;
   if (files === 0 || read.some((r) => r.failures.length > 0 || r.files.length !== files)) throw new Error('a flow did not read every file');
   if (again.length !== k) throw new Error('a flow did not list its files again');
-  return { ms, outcome: { files } };
+  return { ms, outcome: { files, fileBytes: read[0]!.files.map((f) => f.bytes) } };
 }
 
 /** Median milliseconds of `n` flows one after another (after `warm` unmeasured ones). */
@@ -157,4 +160,67 @@ export async function countRsa(run: () => Promise<unknown>): Promise<RsaCounts> 
     syncBuiltinESMExports();
   }
   return counts;
+}
+
+/** How many requests `run` sends through the global fetch (the SDK's; msw intercepts it there). */
+export async function countRequests(run: () => Promise<unknown>): Promise<number> {
+  const original = globalThis.fetch;
+  let n = 0;
+  globalThis.fetch = (...args: Parameters<typeof fetch>) => {
+    n++;
+    return original(...args);
+  };
+  try {
+    await run();
+  } finally {
+    globalThis.fetch = original;
+  }
+  return n;
+}
+
+const FLOOR_REQUEST = { method: 'POST', headers: { authorization: `Bearer ${'x'.repeat(900)}`, 'content-type': 'application/json' }, body: '{}' };
+
+async function roundTripMs(url: string, n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n + 200; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, FLOOR_REQUEST);
+    await res.arrayBuffer();
+    times.push(performance.now() - t0);
+  }
+  return median(times.slice(200));
+}
+
+/**
+ * Median ms of one request through msw (the SDK's kind: a POST with a request JWT) to a handler
+ * that reads the body and answers a small JSON: what msw costs a request with no work behind it.
+ * Run it when no other msw server is listening.
+ */
+export async function mswRoundTripMs(n = 2000): Promise<number> {
+  const server = setupServer(
+    mswHttp.all('https://floor.test/*', async ({ request }) => {
+      await request.arrayBuffer();
+      return new Response('{"status":"ok"}', { status: 200, headers: { 'content-type': 'application/json' } });
+    }),
+  );
+  server.listen({ onUnhandledRequest: 'error' });
+  try {
+    return await roundTripMs('https://floor.test/v1.7/x', n);
+  } finally {
+    server.close();
+  }
+}
+
+/** The same request with fetch to `url` (a bare Node server): what HTTP costs the client a request with no work behind it. */
+export const fetchRoundTripMs = (url: string, n = 2000) => roundTripMs(url, n);
+
+/** Milliseconds (median of 5) to parse the flow's JSON files alone, as the SDK must. */
+export function parseMs(files: Buffer[]): number {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    for (const f of files) JSON.parse(f.toString('utf8'));
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }

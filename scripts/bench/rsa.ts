@@ -42,3 +42,44 @@ export function rsaUnitCosts(seconds = 1): Record<RsaKind, number> {
     decrypt: 1000 / rate(() => privateDecrypt({ key: privateKey, ...OAEP }, wrapped), seconds),
   };
 }
+
+const signAsync = (data: Buffer) =>
+  new Promise<void>((resolve, reject) => sign('sha512', data, { key: privateKey, ...PSS }, (error) => (error ? reject(error) : resolve())));
+
+/**
+ * L2: PS512 signatures per second with every core signing, on Node's thread pool (two jobs per core
+ * in flight), nothing else running: the most signatures this machine gives a server that does
+ * nothing else.
+ */
+export async function allCoresSignRate(cores: number, seconds = 3): Promise<number> {
+  const data = randomBytes(700);
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 2 * cores }, async () => {
+      while (performance.now() < end) {
+        await signAsync(data);
+        n++;
+      }
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Milliseconds (median) for two PS512 signatures started together on the thread pool, nothing
+ * else running: what a refresh's signing (its answer and the family's next access token) takes
+ * at least when one connection refreshes back to back.
+ */
+export async function twoSignaturesAtOnceMs(rounds = 600): Promise<number> {
+  const data = randomBytes(700);
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await Promise.all([signAsync(data), signAsync(data)]);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
