@@ -7,7 +7,7 @@
  * is the same; beyond it only memory grows) and the second to twice, which costs a few more
  * collections and keeps a busy mock's memory about what it holds.
  *
- * The launcher (scripts/cli-loader.mjs) holds the young generation at its first size while the
+ * The launcher (scripts/cli-loader.cjs) holds the young generation at its first size while the
  * command starts, and puts V8's defaults back before it writes its code cache, which V8 takes only
  * under the flags it was made with.
  */

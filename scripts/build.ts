@@ -1,8 +1,8 @@
 /**
  * `npm run build` (and `prepare`, so that an install from git or a folder builds too): dist/ as the
  * package ships it.
- * - dist/digime-mock.mjs: the command, which runs dist/digime-mock.cjs, the server bundled with
- *   its dependencies, with a code cache (scripts/bundle.mjs and scripts/cli-loader.mjs say why);
+ * - dist/digime-mock.cjs: the command, which runs dist/digime-mock-server.cjs, the server bundled
+ *   with its dependencies, with a code cache (scripts/bundle.mjs and scripts/cli-loader.cjs say why);
  * - dist/index.mjs, msw.mjs, pact.mjs, admin.mjs: the library entries, sharing dist/chunks/;
  * - dist/types/: their declarations, from tsconfig.build.json.
  * Files are replaced, not deleted first, so that servers started from dist/ meanwhile (tests run

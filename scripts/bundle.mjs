@@ -1,5 +1,5 @@
 /**
- * What `npm run build` (scripts/build.ts) and `npm start` (scripts/start.mjs) bundle, in plain
+ * What `npm run build` (scripts/build.ts) and `npm start` (scripts/start.cjs) bundle, in plain
  * JavaScript so that `npm start` can check and rebuild the command's bundle without a TypeScript
  * loader. No source maps: dist/ is what the package ships.
  */
@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The command: `bin` of the package and what `npm start` runs (scripts/cli-loader.mjs, built). */
-export const CLI_BUNDLE = join(root, 'dist/digime-mock.mjs');
+/** The command: `bin` of the package and what `npm start` runs (scripts/cli-loader.cjs, built). */
+export const CLI_BUNDLE = join(root, 'dist/digime-mock.cjs');
 /** The server the command runs, with its dependencies inside. */
-export const CLI_SERVER_BUNDLE = join(root, 'dist/digime-mock.cjs');
+export const CLI_SERVER_BUNDLE = join(root, 'dist/digime-mock-server.cjs');
 
 const common = {
   absWorkingDir: root,
@@ -47,7 +47,7 @@ const zodEnglishOnly = {
 /**
  * The command's server as one CommonJS file with its dependencies inside: one file to read and
  * evaluate starts faster than hundreds of small modules, and, as a script, it can be compiled
- * with V8's code cache (scripts/cli-loader.mjs), which Node 20 has for no ES module. node-forge,
+ * with V8's code cache (scripts/cli-loader.cjs), which Node 20 has for no ES module. node-forge,
  * which only `--https` needs, stays outside (an installed dependency): a third of the bundle
  * otherwise, read and held by every start.
  */
@@ -66,7 +66,8 @@ export const cliServerBuildOptions = {
 /** The command's entry: runs the server bundle with a code cache. */
 export const cliLoaderBuildOptions = {
   ...common,
-  entryPoints: ['scripts/cli-loader.mjs'],
+  format: 'cjs',
+  entryPoints: ['scripts/cli-loader.cjs'],
   outfile: CLI_BUNDLE,
 };
 
@@ -99,7 +100,8 @@ export const libraryBuildOptions = {
 export const CLI_INPUTS = [
   'mock-server',
   'scripts/bundle.mjs',
-  'scripts/cli-loader.mjs',
+  'scripts/cli-loader.cjs',
+  'scripts/thread-pool.cjs',
   'package.json',
   'tsconfig.json',
   // Rewritten by every npm install, so a changed dependency counts too.
@@ -122,9 +124,9 @@ export function newestInput(dir = root) {
   return newest;
 }
 
-/** Whether the command (dist/digime-mock.mjs and .cjs under `dir`) is missing or older than what it is built from. */
+/** Whether the command (dist/digime-mock.cjs and dist/digime-mock-server.cjs under `dir`) is missing or older than what it is built from. */
 export function cliBundleStale(dir = root) {
-  const built = ['dist/digime-mock.mjs', 'dist/digime-mock.cjs'].map((f) => statSync(join(dir, f), { throwIfNoEntry: false }));
+  const built = ['dist/digime-mock.cjs', 'dist/digime-mock-server.cjs'].map((f) => statSync(join(dir, f), { throwIfNoEntry: false }));
   if (built.some((b) => !b)) return true;
   return Math.min(...built.map((b) => b.mtimeMs)) < newestInput(dir);
 }

@@ -1,5 +1,5 @@
 /**
- * The servers the benchmark runs: the mock's command as users run it (dist/digime-mock.mjs), a
+ * The servers the benchmark runs: the mock's command as users run it (dist/digime-mock.cjs), a
  * bare Node `http` server as the baseline, and oauth2-mock-server for comparison; and the consents
  * a run needs, made the way an app makes them (authorize, consent page, code exchange).
  */
@@ -33,7 +33,7 @@ function waitForListening(proc: ChildProcess, what: string): Promise<Server> {
 
 /** The command, on a free port, logging nothing, keeping its state in memory (a run measures serving, not writing state). */
 export function startMock(keyFile: string, extra: string[] = []): Promise<Server> {
-  const proc = spawn(process.execPath, [join(root, 'dist/digime-mock.mjs'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent', '--no-persist', ...extra], {
+  const proc = spawn(process.execPath, [join(root, 'dist/digime-mock.cjs'), '--port', '0', '--key-file', keyFile, '--log-level', 'silent', '--no-persist', ...extra], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,7 +1,7 @@
 /** The command a newcomer runs: it starts, says where it listens, and keeps its key across restarts. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../mock-server/core/index.js';
@@ -17,13 +17,27 @@ const start = async (...args: Parameters<typeof startCommand>) => {
 describe('digime-mock command', () => {
   it('npm start: the built bundle starts and serves', async () => {
     // The launcher brings the bundle up to date with the sources (and prints the help).
-    const build = spawnSync(process.execPath, ['scripts/start.mjs', '--help'], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, ['scripts/start.cjs', '--help'], { cwd: root, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
-    const { url, output } = await start(['--port', '0', '--key-file', join(dir, 'key.pem')], {}, ['dist/digime-mock.mjs']);
+    const { url, output } = await start(['--port', '0', '--key-file', join(dir, 'key.pem')], {}, ['dist/digime-mock.cjs']);
     expect(output).toMatch(/started in \d+ ms/);
     const jwks = (await (await fetch(`${url}/v1.7/jwks/oauth`)).json()) as { keys: { pem: string }[] };
     expect(jwks.keys[0]!.pem).toContain('PUBLIC KEY');
+  }, 60_000);
+
+  it.runIf(process.platform === 'linux')('signs on one thread-pool thread a core, two at least, unless UV_THREADPOOL_SIZE says otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const threads = async (poolSize: string) => {
+      const { url, proc } = await startCommand(['--port', '0', '--key-file', join(dir, 'key.pem'), '--no-persist'], { UV_THREADPOOL_SIZE: poolSize }, ['dist/digime-mock.cjs']);
+      expect((await fetch(`${url}/__admin/health`)).status).toBe(200);
+      const count = readdirSync(`/proc/${proc.pid}/task`).length;
+      proc.kill('SIGTERM');
+      return count;
+    };
+    // The same command with a pool of one thread has the rest of its threads alike.
+    expect((await threads('')) - (await threads('1'))).toBe(Math.max(2, availableParallelism()) - 1);
+    expect((await threads('5')) - (await threads('1'))).toBe(4);
   }, 60_000);
 
   it('starts with embedded defaults on the given port and prints how to use it', async () => {

@@ -27,7 +27,8 @@ describe('which sources make the bundle stale', () => {
       'mock-server/core/clock.ts',
       'mock-server/core/clock.test.ts',
       'scripts/bundle.mjs',
-      'scripts/cli-loader.mjs',
+      'scripts/cli-loader.cjs',
+      'scripts/thread-pool.cjs',
       'package.json',
       'tsconfig.json',
       'node_modules/.package-lock.json',
@@ -40,7 +41,7 @@ describe('which sources make the bundle stale', () => {
     for (const path of [...files, 'mock-server/core', 'mock-server', 'scripts', 'node_modules']) utimesSync(join(dir, path), T0, T0);
     return dir;
   }
-  const built = (dir: string, at: Date, files = ['dist/digime-mock.mjs', 'dist/digime-mock.cjs']) => {
+  const built = (dir: string, at: Date, files = ['dist/digime-mock.cjs', 'dist/digime-mock-server.cjs']) => {
     mkdirSync(join(dir, 'dist'), { recursive: true });
     for (const file of files) {
       writeFileSync(join(dir, file), '');
@@ -55,7 +56,7 @@ describe('which sources make the bundle stale', () => {
 
   it('is stale when the command has only one of its two files', () => {
     const dir = tree();
-    built(dir, later(10), ['dist/digime-mock.mjs']);
+    built(dir, later(10), ['dist/digime-mock.cjs']);
     expect(cliBundleStale(dir)).toBe(true);
   });
 
@@ -69,7 +70,8 @@ describe('which sources make the bundle stale', () => {
     ['a server source', 'mock-server/core/clock.ts'],
     ['a folder of sources (a file added or removed)', 'mock-server/core'],
     ['the build settings', 'scripts/bundle.mjs'],
-    ["the command's loader", 'scripts/cli-loader.mjs'],
+    ["the command's loader", 'scripts/cli-loader.cjs'],
+    ["the command's thread pool", 'scripts/thread-pool.cjs'],
     ['the installed dependencies', 'node_modules/.package-lock.json'],
     ['package.json', 'package.json'],
   ])('is stale when %s is newer than the bundle', (_what, path) => {
@@ -97,7 +99,7 @@ describe("the command's code cache", () => {
     const tmp = mkdtempSync(join(scratch, 'tmp-'));
     const env = { TMPDIR: tmp };
     const args = ['--port', '0', '--key-file', join(scratch, 'cache-key.pem')];
-    const first = await startCommand(args, env, ['scripts/start.mjs']);
+    const first = await startCommand(args, env, ['scripts/start.cjs']);
     const folder = join(tmp, `digime-mock-code-cache-${process.getuid!()}`);
     expect(existsSync(folder)).toBe(false);
     // Written as the first run ends (once it serves, it has its signal handlers).
@@ -112,7 +114,7 @@ describe("the command's code cache", () => {
     expect(statSync(cache).size).toBeGreaterThan(100_000);
     const written = statSync(cache).mtimeMs;
 
-    const second = await startCommand(args, env, ['scripts/start.mjs']);
+    const second = await startCommand(args, env, ['scripts/start.cjs']);
     expect((await fetch(`${second.url}/__admin/health`)).status).toBe(200);
     second.proc.kill('SIGTERM');
     await exited(second.proc);
@@ -120,7 +122,7 @@ describe("the command's code cache", () => {
     expect(statSync(cache).mtimeMs).toBe(written);
 
     writeFileSync(cache, 'not compiled code');
-    const third = await startCommand(args, env, ['scripts/start.mjs']);
+    const third = await startCommand(args, env, ['scripts/start.cjs']);
     expect((await fetch(`${third.url}/__admin/health`)).status).toBe(200);
     third.proc.kill('SIGTERM');
     expect(await exited(third.proc)).toBe(0);
@@ -131,14 +133,14 @@ describe("the command's code cache", () => {
 
 describe('npm start', () => {
   it('rebuilds an out-of-date bundle, then serves from it in its own process, which a signal stops', async () => {
-    const bundle = join(root, 'dist/digime-mock.mjs');
+    const bundle = join(root, 'dist/digime-mock.cjs');
     // As if the sources had changed since the last build: an old bundle, or none.
     try {
       utimesSync(bundle, new Date(0), new Date(0));
     } catch {
       // no bundle yet: the launcher builds it all the same
     }
-    const { url, output, proc } = await startCommand(['--port', '0', '--key-file', join(scratch, 'key.pem')], {}, ['scripts/start.mjs']);
+    const { url, output, proc } = await startCommand(['--port', '0', '--key-file', join(scratch, 'key.pem')], {}, ['scripts/start.cjs']);
     expect(output()).toContain('rebuilding the command in dist/');
     expect(statSync(bundle).mtimeMs).toBeGreaterThan(0);
     expect((await fetch(`${url}/__admin/health`)).status).toBe(200);

@@ -247,7 +247,7 @@ describe('the packed packages', () => {
   it('ship built JavaScript, types and the fixtures, and no tests, sources, source maps or other keys', async () => {
     const mockFiles = (await tarList(tarballs.mock)).map((f) => f.replace(/^package\//, ''));
     const sdkFiles = (await tarList(tarballs.sdk)).map((f) => f.replace(/^package\//, ''));
-    for (const entry of ['dist/index.mjs', 'dist/msw.mjs', 'dist/pact.mjs', 'dist/admin.mjs', 'dist/digime-mock.mjs', 'dist/digime-mock.cjs', 'dist/types/index.d.ts'])
+    for (const entry of ['dist/index.mjs', 'dist/msw.mjs', 'dist/pact.mjs', 'dist/admin.mjs', 'dist/digime-mock.cjs', 'dist/digime-mock-server.cjs', 'dist/types/index.d.ts'])
       expect(mockFiles).toContain(entry);
     expect(mockFiles).toContain('fixtures/apps/demo-app.json');
     expect(mockFiles.filter((f) => f.startsWith('fixtures/users/')).length).toBeGreaterThan(3);

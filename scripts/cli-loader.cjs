@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 /**
- * The `digime-mock` command (built to dist/digime-mock.mjs): runs the server's bundle
- * (dist/digime-mock.cjs) with V8's code cache, kept in the system's temporary folder, so that a
- * start after the first skips most of compiling the bundle. The cache is written when a run without
- * one ends, and V8 itself refuses a cache that does not fit the bundle or this Node.
+ * The `digime-mock` command (built to dist/digime-mock.cjs): runs the server's bundle
+ * (dist/digime-mock-server.cjs) with V8's code cache, kept in the system's temporary folder, so that
+ * a start after the first skips most of compiling the bundle. The cache is written when a run
+ * without one ends, and V8 itself refuses a cache that does not fit the bundle or this Node.
+ *
+ * CommonJS, so that it runs before Node's thread pool starts (an ES module entry is read through
+ * it): the pool's size is set first (scripts/thread-pool.cjs).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { Script } from 'node:vm';
+require('./thread-pool.cjs').sizeThreadPool();
 
-const bundle = fileURLToPath(new URL('./digime-mock.cjs', import.meta.url));
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire, Module } = require('node:module');
+const { tmpdir } = require('node:os');
+const { dirname, join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
+const { Script } = require('node:vm');
+
+const bundle = join(__dirname, 'digime-mock-server.cjs');
 // The bundle starts with the command's #! line, which a function body cannot hold.
 const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
 const { size, mtimeMs } = statSync(bundle);
@@ -60,5 +64,5 @@ cachedData = undefined;
 // until the server listens (mock-server/heap.ts takes over then). Set after compiling: V8 takes a
 // code cache only under the flags it was made with.
 setFlagsFromString('--semi-space-growth-factor=1');
-const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+const server = { exports: {}, filename: bundle, id: bundle, loaded: false };
+script.runInThisContext()(server.exports, createRequire(bundle), server, bundle, dirname(bundle));
