@@ -190,11 +190,11 @@ export interface PresignedAccessToken {
   response?: PresignedResponse;
 }
 
-/** A token family's signing ahead: its next access tokens, how many it keeps so, and its last refresh's second. */
+/** A token family's signing ahead: its next access tokens, how many it keeps so, and when (mock clock, ms) it was last refreshed. */
 export interface PresignedFamily {
   depth: number;
   tokens: PresignedAccessToken[];
-  lastRefreshSecond?: number;
+  lastRefreshAt?: number;
 }
 
 export interface DeletedAccount {

@@ -149,21 +149,23 @@ async function tokenResponse(
 }
 
 /**
- * After a refresh that keeps its refresh token, for a family refreshed again within the second:
- * the token response of the family's next refresh, signed ahead, naming the next access token
- * signed ahead. A refresh in the same second then answers without waiting for a signature; one
- * in a later second signs its own (the expiry it names is a second further on).
+ * After a refresh that keeps its refresh token: the token response of the family's next refresh,
+ * signed ahead, naming the next access token signed ahead, when that refresh is likely to come
+ * within this second of the mock clock: when the next refresh, as long after this one as this one
+ * came after the last, would still fall within it. A refresh in the same second then answers
+ * without waiting for a signature; one in a later second signs its own (the expiry it names is a
+ * second further on), and the one signed ahead is lost work.
  */
 function signNextResponseAhead(ctx: CoreContext, consent: Consent, family: string, refresh: IssuedToken, jku: string, now: number, accessMs: number) {
   const ahead = ctx.store.presignedAccess.get(family);
   if (!ahead) return;
-  const second = toSeconds(now);
-  const often = ahead.lastRefreshSecond === second;
-  ahead.lastRefreshSecond = second;
+  const last = ahead.lastRefreshAt;
+  ahead.lastRefreshAt = now;
+  const soon = last !== undefined && now - last < 1000 - (now % 1000);
   const next = ahead.tokens[0];
   const expiresAt = now + accessMs;
   const basis = responseBasis(expiresAt, refresh, jku);
-  if (!often || !next || next.response?.basis === basis) return;
+  if (!soon || !next || next.response?.basis === basis) return;
   const jws = next.value.then((value) => ctx.keys.signJws(responsePayload(consent, { value, expiresAt }, refresh), jku));
   jws.catch(() => undefined); // a failure only means the refresh signs its own
   next.response = { basis, jws };

@@ -40,25 +40,40 @@ it('waves of refreshes of one token at once each get their own working access to
 
 afterEach(() => void vi.restoreAllMocks());
 
-/** Every payload the server has signed so far, as JSON, recorded as the signing starts. */
-function recordSignings(): string[] {
+/**
+ * Every payload the server has started to sign, as JSON, in order; `settled()` resolves once every
+ * signing started so far has ended, and whatever those started in turn (an answer signed ahead
+ * starts when the access token it names is signed).
+ */
+function recordSignings() {
   const started: string[] = [];
+  const pending: Promise<unknown>[] = [];
   const signJws = SigningKey.prototype.signJws;
   vi.spyOn(SigningKey.prototype, 'signJws').mockImplementation(function (this: SigningKey, payload: object, jku?: string) {
     started.push(JSON.stringify(payload));
-    return signJws.call(this, payload, jku);
+    const signing = signJws.call(this, payload, jku);
+    pending.push(signing);
+    return signing;
   });
-  return started;
+  const settled = async () => {
+    for (let seen = -1; seen !== pending.length; ) {
+      seen = pending.length;
+      await Promise.allSettled(pending);
+    }
+  };
+  return { started, settled };
 }
 
-it('a token refreshed again within the second answers with a token response signed before the request came; a second later, with its own, naming the later expiry', async () => {
-  const h = await createHarness();
-  h.authority.clock.freeze(true);
-  const { payload } = await authorizeAndExchange(h);
-  const started = recordSignings();
-  const refreshOnce = async () => {
+/**
+ * Refreshes `refreshToken`: each answer must name the expiry its mock time gives and carry a working
+ * access token; `signedBefore` tells whether its answer was signed before the request came (the
+ * server's signing in the background is waited for first, so the answer is always there if it was).
+ */
+function refresher(h: Awaited<ReturnType<typeof createHarness>>, refreshToken: string, { started, settled }: ReturnType<typeof recordSignings>) {
+  return async () => {
+    await settled();
     const before = new Set(started);
-    const res = await refresh(h, payload.refresh_token.value);
+    const res = await refresh(h, refreshToken);
     expect(res.status).toBe(201);
     const answer = decodeJwt(res.body.token) as { access_token: { value: string; expires_on: number } };
     const expiresOn = Math.floor(h.authority.clock.now() / 1000) + 86_400;
@@ -67,7 +82,13 @@ it('a token refreshed again within the second answers with a token response sign
     expect(works.status).toBe(200);
     return { signedBefore: before.has(JSON.stringify(answer)), access: answer.access_token.value };
   };
+}
 
+it('a token refreshed again within the second answers with a token response signed before the request came; a second later, with its own, naming the later expiry', async () => {
+  const h = await createHarness();
+  h.authority.clock.freeze(true);
+  const { payload } = await authorizeAndExchange(h);
+  const refreshOnce = refresher(h, payload.refresh_token.value, recordSignings());
   expect((await refreshOnce()).signedBefore).toBe(false); // the family's first refresh
   expect((await refreshOnce()).signedBefore).toBe(false); // again within the second: the next answer is signed ahead
   const third = await refreshOnce();
@@ -87,6 +108,23 @@ it('a token refreshed again within the second answers with a token response sign
   const res = await refresh(h, payload.refresh_token.value);
   expect(decodeProtectedHeader(res.body.token).kid).toBe(kid);
   expect(decodeProtectedHeader(accessOf(res)).kid).toBe(kid);
+});
+
+it('a family refreshed about once a second has no answer signed ahead that the next second would waste', async () => {
+  const h = await createHarness();
+  h.authority.clock.freeze(true);
+  h.authority.clock.set(Date.UTC(2030, 0, 1, 0, 0, 0, 100));
+  const { payload } = await authorizeAndExchange(h);
+  const refreshOnce = refresher(h, payload.refresh_token.value, recordSignings());
+  await refreshOnce();
+  // 600 ms after the last with 300 ms left in the second: the next would likely come in the next second.
+  h.authority.clock.advance(0.6);
+  expect((await refreshOnce()).signedBefore).toBe(false);
+  h.authority.clock.advance(0.05);
+  expect((await refreshOnce()).signedBefore).toBe(false);
+  // 50 ms after the last with 250 ms left: its answer was signed ahead.
+  h.authority.clock.advance(0.05);
+  expect((await refreshOnce()).signedBefore).toBe(true);
 });
 
 it('with rotating refresh tokens each answer names the refresh token it made', async () => {
