@@ -161,7 +161,7 @@ function signNextResponseAhead(ctx: CoreContext, consent: Consent, family: strin
   if (!ahead) return;
   const last = ahead.lastRefreshAt;
   ahead.lastRefreshAt = now;
-  const soon = last !== undefined && now - last < 1000 - (now % 1000);
+  const soon = last !== undefined && toSeconds(now + (now - last)) === toSeconds(now);
   const next = ahead.tokens[0];
   const expiresAt = now + accessMs;
   const basis = responseBasis(expiresAt, refresh, jku);
