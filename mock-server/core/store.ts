@@ -178,7 +178,7 @@ export interface StorageFile {
 /** An account the user deleted from their library (docs/protocol.md §9.2): gone for every app. */
 /** A token response signed ahead of the refresh that will answer with it (tokens.ts). */
 export interface PresignedResponse {
-  /** What it was signed for besides its access token: that token's expiry second, the refresh token, the key-set URL. */
+  /** What it was signed for besides its access token: that token's expiry second and the key-set URL. */
   basis: string;
   jws: Promise<string>;
 }
@@ -190,11 +190,11 @@ export interface PresignedAccessToken {
   response?: PresignedResponse;
 }
 
-/** A token family's signing ahead: its next access tokens, how many it keeps so, and when (mock clock, ms) it was last refreshed. */
+/** A token family's signing ahead: its next access tokens, how many it keeps so, and when (mock clock, ms) it last got tokens. */
 export interface PresignedFamily {
   depth: number;
   tokens: PresignedAccessToken[];
-  lastRefreshAt?: number;
+  lastIssuedAt: number;
 }
 
 export interface DeletedAccount {

@@ -59,7 +59,7 @@ function nextAccessToken(ctx: CoreContext, consent: Consent, family: string): Pr
   if (ahead && !taken) ahead.depth = Math.min(PRESIGN_DEPTH, ahead.depth * 2);
   const signed = taken ?? signAccessToken(ctx, consent);
   if (!ahead) {
-    ahead = { depth: 1, tokens: [] };
+    ahead = { depth: 1, tokens: [], lastIssuedAt: ctx.clock.now() };
     cache.set(family, ahead);
     if (cache.size > PRESIGNED_FAMILIES) cache.delete(cache.keys().next().value!);
   }
@@ -124,27 +124,20 @@ function responsePayload(consent: Consent, access: { value: string; expiresAt: n
   };
 }
 
-/** What a token response signed ahead must have been signed for to be the answer (besides the access token it names). */
-const responseBasis = (accessExpiresAt: number, refresh: IssuedToken, jku: string) =>
-  `${toSeconds(accessExpiresAt)} ${refresh.jti} ${toSeconds(refresh.expiresAt)} ${jku}`;
+/**
+ * What a token response signed ahead must have been signed for to be the answer, besides the access
+ * token it names: that token's expiry second and the key-set URL. The refresh token it names is
+ * the family's one, which a refresh under `keep` never changes while it can be used.
+ */
+const responseBasis = (accessExpiresAt: number, jku: string) => `${toSeconds(accessExpiresAt)} ${jku}`;
 
 /**
  * The `token` JWS of the answer: the one signed ahead for it when that was signed for this very
- * payload (same access token, expiry second, refresh token and key-set URL; a key rotation drops
- * what was signed ahead), else one signed now.
+ * payload (same access token, expiry second and key-set URL; a key rotation drops what was signed
+ * ahead), else one signed now.
  */
-async function tokenResponse(
-  ctx: CoreContext,
-  consent: Consent,
-  access: IssuedToken,
-  refresh: IssuedToken,
-  jku: string,
-  ahead?: PresignedResponse,
-): Promise<string> {
-  if (ahead?.basis === responseBasis(access.expiresAt, refresh, jku)) {
-    const jws = await ahead.jws.catch(() => undefined);
-    if (jws) return jws;
-  }
+function tokenResponse(ctx: CoreContext, consent: Consent, access: IssuedToken, refresh: IssuedToken, jku: string, ahead?: PresignedResponse): Promise<string> {
+  if (ahead?.basis === responseBasis(access.expiresAt, jku)) return ahead.jws;
   return ctx.keys.signJws(responsePayload(consent, access, refresh), jku);
 }
 
@@ -152,23 +145,21 @@ async function tokenResponse(
  * After a refresh that keeps its refresh token: the token response of the family's next refresh,
  * signed ahead, naming the next access token signed ahead, when that refresh is likely to come
  * within this second of the mock clock: when the next refresh, as long after this one as this one
- * came after the last, would still fall within it. A refresh in the same second then answers
- * without waiting for a signature; one in a later second signs its own (the expiry it names is a
- * second further on), and the one signed ahead is lost work.
+ * came after the family's last tokens, would still fall within it. A refresh in the same second
+ * then answers without waiting for a signature; one in a later second signs its own (the expiry
+ * it names is a second further on), and the one signed ahead is lost work.
  */
 function signNextResponseAhead(ctx: CoreContext, consent: Consent, family: string, refresh: IssuedToken, jku: string, now: number, accessMs: number) {
-  const ahead = ctx.store.presignedAccess.get(family);
-  if (!ahead) return;
-  const last = ahead.lastRefreshAt;
-  ahead.lastRefreshAt = now;
-  const soon = last !== undefined && toSeconds(now + (now - last)) === toSeconds(now);
-  const next = ahead.tokens[0];
+  // nextAccessToken has just taken this family's next token: its entry is there, topped up.
+  const ahead = ctx.store.presignedAccess.get(family)!;
+  const soon = toSeconds(now + (now - ahead.lastIssuedAt)) === toSeconds(now);
+  ahead.lastIssuedAt = now;
+  if (!soon) return;
+  const next = ahead.tokens[0]!;
   const expiresAt = now + accessMs;
-  const basis = responseBasis(expiresAt, refresh, jku);
-  if (!soon || !next || next.response?.basis === basis) return;
   const jws = next.value.then((value) => ctx.keys.signJws(responsePayload(consent, { value, expiresAt }, refresh), jku));
-  jws.catch(() => undefined); // a failure only means the refresh signs its own
-  next.response = { basis, jws };
+  jws.catch(() => undefined); // a failure surfaces where the answer is awaited, not as an unhandled rejection
+  next.response = { basis: responseBasis(expiresAt, jku), jws };
 }
 
 /** A new access and refresh token for a consent (the code exchange). */

@@ -41,17 +41,17 @@ it('waves of refreshes of one token at once each get their own working access to
 afterEach(() => void vi.restoreAllMocks());
 
 /**
- * Every payload the server has started to sign, as JSON, in order; `settled()` resolves once every
- * signing started so far has ended, and whatever those started in turn (an answer signed ahead
- * starts when the access token it names is signed).
+ * Every JWS the server has signed, once signed; `settled()` resolves once every signing started so
+ * far has ended, and whatever those started in turn (an answer signed ahead starts when the access
+ * token it names is signed). A PS512 signature is randomised: an answer signed on demand is never
+ * one signed before.
  */
 function recordSignings() {
-  const started: string[] = [];
+  const signed = new Set<string>();
   const pending: Promise<unknown>[] = [];
   const signJws = SigningKey.prototype.signJws;
   vi.spyOn(SigningKey.prototype, 'signJws').mockImplementation(function (this: SigningKey, payload: object, jku?: string) {
-    started.push(JSON.stringify(payload));
-    const signing = signJws.call(this, payload, jku);
+    const signing = signJws.call(this, payload, jku).then((jws) => (signed.add(jws), jws));
     pending.push(signing);
     return signing;
   });
@@ -61,7 +61,7 @@ function recordSignings() {
       await Promise.allSettled(pending);
     }
   };
-  return { started, settled };
+  return { signed, settled };
 }
 
 /**
@@ -69,10 +69,10 @@ function recordSignings() {
  * access token; `signedBefore` tells whether its answer was signed before the request came (the
  * server's signing in the background is waited for first, so the answer is always there if it was).
  */
-function refresher(h: Awaited<ReturnType<typeof createHarness>>, refreshToken: string, { started, settled }: ReturnType<typeof recordSignings>) {
+function refresher(h: Awaited<ReturnType<typeof createHarness>>, refreshToken: string, { signed, settled }: ReturnType<typeof recordSignings>) {
   return async () => {
     await settled();
-    const before = new Set(started);
+    const before = new Set(signed);
     const res = await refresh(h, refreshToken);
     expect(res.status).toBe(201);
     const answer = decodeJwt(res.body.token) as { access_token: { value: string; expires_on: number } };
@@ -80,17 +80,19 @@ function refresher(h: Awaited<ReturnType<typeof createHarness>>, refreshToken: s
     expect(answer.access_token.expires_on).toBe(expiresOn);
     const works = await h.http.get('/v1.7/permission-access/accounts').set(bearer(await signRequest({ access_token: answer.access_token.value })));
     expect(works.status).toBe(200);
-    return { signedBefore: before.has(JSON.stringify(answer)), access: answer.access_token.value };
+    return { signedBefore: before.has(res.body.token as string), access: answer.access_token.value };
   };
 }
 
 it('a token refreshed again within the second answers with a token response signed before the request came; a second later, with its own, naming the later expiry', async () => {
-  const h = await createHarness();
+  // One origin for every request (supertest listens on a new port each time), so one key-set URL.
+  const h = await createHarness({ publicUrl: 'http://mock.test' });
   h.authority.clock.freeze(true);
   const { payload } = await authorizeAndExchange(h);
   const refreshOnce = refresher(h, payload.refresh_token.value, recordSignings());
-  expect((await refreshOnce()).signedBefore).toBe(false); // the family's first refresh
-  expect((await refreshOnce()).signedBefore).toBe(false); // again within the second: the next answer is signed ahead
+  // The clock stands still: each refresh comes 0 ms after the family's last tokens, so each signs the next answer ahead.
+  expect((await refreshOnce()).signedBefore).toBe(false); // the family's first refresh: the code exchange signed no answer ahead
+  expect((await refreshOnce()).signedBefore).toBe(true);
   const third = await refreshOnce();
   expect(third.signedBefore).toBe(true);
   expect((await refreshOnce()).signedBefore).toBe(true);
@@ -101,9 +103,10 @@ it('a token refreshed again within the second answers with a token response sign
   expect(later.signedBefore).toBe(false);
   expect(later.access).not.toBe(third.access);
 
-  // A key rotation drops the answer signed ahead: the next is signed with the new key.
+  // That refresh came a second after the last: it signed no answer ahead; the next does again.
   expect((await refreshOnce()).signedBefore).toBe(false);
   expect((await refreshOnce()).signedBefore).toBe(true);
+  // A key rotation drops the answer signed ahead: the next is signed with the new key.
   const { kid } = await h.authority.rotateKeys();
   const res = await refresh(h, payload.refresh_token.value);
   expect(decodeProtectedHeader(res.body.token).kid).toBe(kid);
@@ -111,13 +114,13 @@ it('a token refreshed again within the second answers with a token response sign
 });
 
 it('a family refreshed about once a second has no answer signed ahead that the next second would waste', async () => {
-  const h = await createHarness();
+  // One origin for every request (supertest listens on a new port each time), so one key-set URL.
+  const h = await createHarness({ publicUrl: 'http://mock.test' });
   h.authority.clock.freeze(true);
   h.authority.clock.set(Date.UTC(2030, 0, 1, 0, 0, 0, 100));
   const { payload } = await authorizeAndExchange(h);
   const refreshOnce = refresher(h, payload.refresh_token.value, recordSignings());
-  await refreshOnce();
-  // 600 ms after the last with 300 ms left in the second: the next would likely come in the next second.
+  // 600 ms after the code exchange with 300 ms left in the second: the next would likely come in the next second.
   h.authority.clock.advance(0.6);
   expect((await refreshOnce()).signedBefore).toBe(false);
   h.authority.clock.advance(0.05);
@@ -127,8 +130,23 @@ it('a family refreshed about once a second has no answer signed ahead that the n
   expect((await refreshOnce()).signedBefore).toBe(true);
 });
 
+it('an answer signed ahead for one origin is not handed to a request at another: its header names the key set there', async () => {
+  const h = await createHarness();
+  h.authority.clock.freeze(true);
+  const { payload } = await authorizeAndExchange(h);
+  const refreshAt = async (host: string) => {
+    const jwt = await signRequest({ grant_type: 'refresh_token', refresh_token: payload.refresh_token.value });
+    const res = await h.http.post('/v1.7/oauth/token').set(bearer(jwt)).set('Host', host);
+    expect(res.status).toBe(201);
+    return decodeProtectedHeader(res.body.token).jku;
+  };
+  expect(await refreshAt('a.example')).toBe('http://a.example/v1.7/jwks/oauth');
+  expect(await refreshAt('a.example')).toBe('http://a.example/v1.7/jwks/oauth');
+  expect(await refreshAt('b.example')).toBe('http://b.example/v1.7/jwks/oauth');
+});
+
 it('with rotating refresh tokens each answer names the refresh token it made', async () => {
-  const h = await createHarness({ refreshPolicy: 'rotate' });
+  const h = await createHarness({ refreshPolicy: 'rotate', publicUrl: 'http://mock.test' });
   h.authority.clock.freeze(true);
   const { payload } = await authorizeAndExchange(h);
   let token = payload.refresh_token.value;
